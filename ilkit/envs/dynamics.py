@@ -1,0 +1,111 @@
+"""The true-reward form of each task: base dynamics + absorbing state + fixed horizon.
+
+Both the public, reward-hiding env (:mod:`ilkit.envs.hidden`) and the evaluation scorer
+(:mod:`ilkit.evaluation.scoring`) drive a :class:`TaskDynamics`, so for the same seed and actions
+they see the same observations by construction. Only the scorer reads its reward.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import gymnasium as gym
+import numpy as np
+from gymnasium import spaces
+from gymnasium.envs.registration import load_env_creator
+
+from ilkit.envs.tasks import TaskSpec
+from ilkit.errors import InvalidActionError
+
+# Box actions may exceed their bounds by this much (float32 round-off) and are then clipped;
+# anything further out is an error rather than a silent clip.
+BOUND_TOLERANCE = 1e-5
+
+
+class TaskDynamics:
+    """Steps one task with its true reward; never terminates, truncates at the horizon."""
+
+    def __init__(self, task: TaskSpec, render_mode: str | None = None):
+        self.task = task
+        kwargs = dict(task.base_kwargs)
+        if render_mode is not None:
+            kwargs["render_mode"] = render_mode
+        self._base: gym.Env = load_env_creator(task.base_entry_point)(**kwargs)
+        self.observation_space = self._base.observation_space
+        self.action_space = self._base.action_space
+        self.metadata = self._base.metadata
+        self.render_mode = render_mode
+        self._t = 0
+        self._absorbed = False
+        self._last_obs: np.ndarray | None = None
+
+    def reset(self, seed: int | None = None) -> np.ndarray:
+        obs, _ = self._base.reset(seed=seed)
+        self._t, self._absorbed = 0, False
+        self._last_obs = np.array(obs, copy=True)
+        return self._last_obs.copy()
+
+    def step(self, action: Any) -> tuple[np.ndarray, float, bool]:
+        """Returns ``(observation, true_reward, truncated)``."""
+        if self._last_obs is None:
+            raise RuntimeError("call reset() before step()")
+        if self._t >= self.task.horizon:
+            raise RuntimeError("the episode is over (horizon reached): call reset()")
+        action = validate_action(self.action_space, action)
+        self._t += 1
+        if self._absorbed:
+            reward = 0.0
+        else:
+            obs, reward, terminated, _, _ = self._base.step(action)
+            self._last_obs = np.array(obs, copy=True)
+            self._absorbed = bool(terminated)
+        return self._last_obs.copy(), float(reward), self._t >= self.task.horizon
+
+    def render(self):
+        return self._base.render()
+
+    def close(self) -> None:
+        self._base.close()
+
+
+def validate_action(space: spaces.Space, action: Any) -> Any:
+    """Return ``action`` in the form the base env expects, or raise :class:`InvalidActionError`.
+
+    Discrete: one integer-valued number in ``[0, n)`` (a Python or numpy scalar, or an array of
+    one element). Box: an array of exactly ``space.shape``, every entry finite and inside the
+    bounds up to :data:`BOUND_TOLERANCE` (values within the tolerance are clipped).
+    """
+    if isinstance(space, spaces.Discrete):
+        arr = np.asarray(action)
+        if arr.size != 1:
+            raise InvalidActionError(
+                f"expected one integer action in [0, {space.n}), got shape {arr.shape}"
+            )
+        value = arr.reshape(()).item()
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise InvalidActionError(f"expected an integer action, got {value!r}")
+        if isinstance(value, float) and not value.is_integer():
+            raise InvalidActionError(f"expected an integer action, got {value!r}")
+        if not space.start <= value < space.start + space.n:
+            raise InvalidActionError(
+                f"action {value!r} out of range [{space.start}, {space.start + space.n})"
+            )
+        return int(value)
+    if isinstance(space, spaces.Box):
+        try:
+            arr = np.asarray(action, dtype=np.float64)
+        except (TypeError, ValueError):
+            raise InvalidActionError(f"expected a numeric array action, got {action!r}") from None
+        if arr.shape != space.shape:
+            raise InvalidActionError(f"expected action of shape {space.shape}, got {arr.shape}")
+        if not np.all(np.isfinite(arr)):
+            raise InvalidActionError(f"action contains NaN or inf: {arr.tolist()}")
+        low, high = space.low.astype(np.float64), space.high.astype(np.float64)
+        tol = BOUND_TOLERANCE * (1.0 + np.maximum(np.abs(low), np.abs(high)))
+        if np.any(arr < low - tol) or np.any(arr > high + tol):
+            raise InvalidActionError(
+                f"action {np.round(arr, 4).tolist()} outside the bounds "
+                f"[{low.tolist()}, {high.tolist()}]"
+            )
+        return np.clip(arr, low, high).astype(space.dtype)
+    raise TypeError(f"unsupported action space {space}")

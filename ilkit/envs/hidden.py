@@ -1,0 +1,67 @@
+"""The public HR-MDP env: the task's dynamics with the reward hidden."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import gymnasium as gym
+import numpy as np
+
+from ilkit.envs.dynamics import TaskDynamics
+from ilkit.envs.tasks import spec
+
+
+class HiddenRewardEnv(gym.Env):
+    """An ilkit HR-MDP task, as ``gym.make("ilkit/<Name>-v0")`` returns it.
+
+    Observation:
+        The base task's observation, unchanged (MuJoCo tasks include the position, as in seals).
+
+    Action:
+        The base task's action space. Invalid actions raise ``ilkit.errors.InvalidActionError``:
+        a discrete action must be one integer in range; a continuous action must have exactly
+        the space's shape, be finite, and lie inside the bounds (up to 1e-5, then clipped).
+
+    Rewards:
+        Hidden: ``step()`` returns ``0.0``, and ``info`` is always empty. Policies are scored on
+        the true reward by ``ilkit evaluate``.
+
+    Episode end:
+        Fixed horizon: ``terminated`` is never True and ``truncated`` is True at exactly
+        ``spec(env_id).horizon`` steps. Where the base game ends early (a crash, the goal) the
+        task continues in an absorbing state that repeats the last observation.
+
+    Version History:
+        * v0: first release.
+
+    The env is its own ``unwrapped``: the dynamics that know the reward sit in a private
+    attribute, which only the evaluator reads.
+    """
+
+    def __init__(self, task: str, render_mode: str | None = None):
+        self.task_spec = spec(task)
+        self._dynamics = TaskDynamics(self.task_spec, render_mode=render_mode)
+        self.observation_space = self._dynamics.observation_space
+        self.action_space = self._dynamics.action_space
+        self.metadata = self._dynamics.metadata
+        self.render_mode = render_mode
+
+    @property
+    def gamma(self) -> float:
+        return self.task_spec.gamma
+
+    def reset(
+        self, *, seed: int | None = None, options: dict[str, Any] | None = None
+    ) -> tuple[np.ndarray, dict[str, Any]]:
+        super().reset(seed=seed)
+        return self._dynamics.reset(seed=seed), {}
+
+    def step(self, action: Any) -> tuple[np.ndarray, float, bool, bool, dict[str, Any]]:
+        obs, _reward, truncated = self._dynamics.step(action)
+        return obs, 0.0, False, truncated, {}
+
+    def render(self):
+        return self._dynamics.render()
+
+    def close(self) -> None:
+        self._dynamics.close()

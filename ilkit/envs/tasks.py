@@ -1,0 +1,125 @@
+"""The HR-MDP task table: base dynamics, fixed horizon, discount and dataset id of each task.
+
+A task is (S, A, Tr) = the base dynamics below, γ = ``gamma`` and X = the Minari dataset
+``dataset_id``. The reference returns (random and expert policy, true reward, held-out seeds)
+are measured once and stored in ``references.json`` beside this file; they are ``None`` until
+measured.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import json
+from functools import cache
+from importlib import resources
+from typing import Any, Literal
+
+from ilkit.errors import UnknownEnvError
+
+NAMESPACE = "ilkit"
+VERSION = 0
+
+
+@dataclasses.dataclass(frozen=True)
+class TaskSpec:
+    """Everything that defines one HR-MDP task, except the reward (which the env hides)."""
+
+    name: str
+    """Short name, e.g. ``"CartPole"``; the env id is ``ilkit/<name>-v0``."""
+    base_entry_point: str
+    """Gymnasium-style ``module:Class`` of the base dynamics (with the true reward)."""
+    horizon: int
+    """Every episode is truncated at exactly this many steps and never terminates."""
+    gamma: float
+    """Discount of the HR-MDP (rl-zoo's tuned PPO value for the base task)."""
+    action_type: Literal["discrete", "continuous"]
+    may_end_early: bool
+    """Whether the base game can end before the horizon (the task then continues in an absorbing
+    state that repeats the last observation with reward 0)."""
+    description: str
+    base_kwargs: tuple[tuple[str, Any], ...] = ()
+    ref_random_return: float | None = None
+    """Mean true return of uniform random actions on the held-out seeds (None until measured)."""
+    ref_expert_return: float | None = None
+    """Mean true return of the bundled expert on the held-out seeds (None until measured)."""
+
+    @property
+    def id(self) -> str:
+        return f"{NAMESPACE}/{self.name}-v{VERSION}"
+
+    @property
+    def dataset_id(self) -> str:
+        """Minari id of the task's expert dataset X."""
+        return f"{NAMESPACE}/{self.name}/expert-v0"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "horizon": self.horizon,
+            "gamma": self.gamma,
+            "action_type": self.action_type,
+            "dataset_id": self.dataset_id,
+            "ref_random_return": self.ref_random_return,
+            "ref_expert_return": self.ref_expert_return,
+            "description": self.description,
+        }
+
+
+_CC = "gymnasium.envs.classic_control"
+_LUNAR = "ilkit.envs.lunar:LunarLander"
+
+_TASKS: tuple[TaskSpec, ...] = (
+    TaskSpec("CartPole", f"{_CC}.cartpole:CartPoleEnv", 500, 0.98, "discrete", True,
+             "Balance a pole on a cart; absorbing once the pole falls or the cart leaves."),
+    TaskSpec("MountainCar", f"{_CC}.mountain_car:MountainCarEnv", 200, 0.99, "discrete", True,
+             "Drive an underpowered car up a hill; absorbing at the goal."),
+    TaskSpec("Pendulum", f"{_CC}.pendulum:PendulumEnv", 200, 0.9, "continuous", False,
+             "Swing a pendulum up and hold it upright."),
+    TaskSpec("LunarLander", _LUNAR, 1000, 0.999, "discrete", True,
+             "Land on the pad with four discrete engine commands; absorbing after landing or crash."),
+    TaskSpec("LunarLanderContinuous", _LUNAR, 1000, 0.999, "continuous", True,
+             "Land on the pad with two continuous throttles; absorbing after landing or crash.",
+             base_kwargs=(("continuous", True),)),
+    *(
+        TaskSpec(name, f"seals.mujoco:{name}Env", 1000, 0.99, "continuous", False,
+                 f"MuJoCo {name}: no early termination, position in the observation (seals).")
+        for name in ("HalfCheetah", "Hopper", "Walker2d", "Ant", "Swimmer", "Humanoid")
+    ),
+)
+
+TASKS: dict[str, TaskSpec] = {t.id: t for t in _TASKS}
+
+
+@cache
+def _references() -> dict[str, dict[str, Any]]:
+    path = resources.files("ilkit.envs").joinpath("references.json")
+    return json.loads(path.read_text()) if path.is_file() else {}
+
+
+def spec(env_id: str) -> TaskSpec:
+    """The typed spec of a registered task, with its measured reference returns.
+
+    Raises:
+        UnknownEnvError: ``env_id`` is not an ilkit task; the message lists close matches.
+    """
+    env_id = env_id.split(":", 1)[-1]  # accept gym.make's "module:id" form too
+    try:
+        task = TASKS[env_id]
+    except KeyError:
+        raise UnknownEnvError(unknown_env_message(env_id)) from None
+    refs = _references().get(env_id, {})
+    return dataclasses.replace(
+        task,
+        ref_random_return=refs.get("random", {}).get("mean"),
+        ref_expert_return=refs.get("expert", {}).get("mean"),
+    )
+
+
+def unknown_env_message(env_id: str) -> str:
+    close = difflib.get_close_matches(env_id, list(TASKS), n=3, cutoff=0.5)
+    if not close:  # "cartpole" or "CartPole-v1" should still find ilkit/CartPole-v0
+        low = env_id.lower().split("/")[-1].split("-")[0]
+        close = [i for i in TASKS if low and low in i.lower()][:3]
+    hint = f"; did you mean {', '.join(close)}?" if close else f"; known: {', '.join(TASKS)}"
+    return f"unknown environment {env_id!r}{hint}"
