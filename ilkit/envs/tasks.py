@@ -117,9 +117,12 @@ def spec(env_id: str) -> TaskSpec:
 
 
 def unknown_env_message(env_id: str) -> str:
-    close = difflib.get_close_matches(env_id, list(TASKS), n=3, cutoff=0.5)
-    if not close:  # "cartpole" or "CartPole-v1" should still find ilkit/CartPole-v0
-        low = env_id.lower().split("/")[-1].split("-")[0]
-        close = [i for i in TASKS if low and low in i.lower()][:3]
-    hint = f"; did you mean {', '.join(close)}?" if close else f"; known: {', '.join(TASKS)}"
+    # Compare bare names ("CartPol" vs "CartPole"): the shared "ilkit/" and "-v0" would make
+    # every id look close.
+    names = {t.name.lower(): t.id for t in TASKS.values()}
+    asked = env_id.split("/")[-1].rsplit("-v", 1)[0].lower()
+    close = difflib.get_close_matches(asked, list(names), n=3, cutoff=0.6)
+    close += [n for n in names if asked and asked in n and n not in close]
+    matches = [names[n] for n in close[:3]]
+    hint = f"; did you mean {', '.join(matches)}?" if matches else f"; known: {', '.join(TASKS)}"
     return f"unknown environment {env_id!r}{hint}"

@@ -1,0 +1,28 @@
+import gymnasium as gym
+import numpy as np
+
+from ilkit.envs import heldout_seeds, training_seeds
+from ilkit.evaluation import RandomPolicy, evaluate, make_scoring_env
+
+
+def test_scorer_reveals_the_reward_the_public_env_hides():
+    public, scorer = gym.make("ilkit/CartPole-v0"), make_scoring_env("ilkit/CartPole-v0")
+    public.reset(seed=5)
+    scorer.reset(seed=5)
+    obs, reward, *_ = public.step(0)
+    s_obs, s_reward, *_ = scorer.step(0)
+    assert reward == 0.0 and s_reward == 1.0
+    assert np.array_equal(obs, s_obs)
+
+
+def test_evaluate_random_cartpole_on_heldout_seeds():
+    result = evaluate(RandomPolicy(gym.make("ilkit/CartPole-v0").action_space),
+                      "ilkit/CartPole-v0", n_episodes=12, n_envs=5)
+    assert result.seeds == tuple(heldout_seeds(12))
+    assert len(result.returns) == 12 and 8 < result.mean < 60
+
+
+def test_heldout_and_training_seeds_never_meet():
+    train = set(training_seeds(0, 10_000)) | set(training_seeds(123, 10_000))
+    assert not train & set(heldout_seeds(10_000))
+    assert training_seeds(7, 5) == training_seeds(7, 5)
