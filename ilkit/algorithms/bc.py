@@ -1,0 +1,94 @@
+"""Behavioural cloning: imitation's ``bc.BC`` fed by the device-resident batch sampler.
+
+imitation's loss is the negative log-likelihood of the expert's action under the policy:
+cross-entropy for discrete actions, Gaussian NLL for continuous ones (plus a small entropy
+bonus and an optional L2 penalty). The only change from ``bc.BC``'s defaults is where batches
+come from: shuffled index slices of tensors that already live on the training device, instead
+of a torch DataLoader that collates every sample in Python.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ilkit.algorithms.common import ObsNorm, evaluate_live, mlp_policy
+from ilkit.algorithms.run import RunContext, RunOutput
+from ilkit.progress import progress_bar
+
+
+def make_bc_trainer(ctx: RunContext, obs_space, act_space, demonstrations=None):
+    """imitation's BC with ilkit's storable MLP policy on ``ctx.device``."""
+    from imitation.algorithms import bc
+
+    cfg = ctx.config
+    policy = mlp_policy(obs_space, act_space, cfg.net_arch, cfg.activation, ctx.device)
+    return bc.BC(
+        observation_space=obs_space,
+        action_space=act_space,
+        rng=ctx.rng,
+        policy=policy,
+        demonstrations=demonstrations,
+        batch_size=cfg.batch_size,
+        optimizer_kwargs={"lr": cfg.lr},
+        ent_weight=cfg.ent_weight,
+        l2_weight=cfg.l2_weight,
+        device=ctx.device,
+        custom_logger=ctx.logger,
+    )
+
+
+def device_batches(ctx: RunContext, obs, acts):
+    """Demonstrations as device tensors; each pass over the result is a fresh shuffled epoch."""
+    from ilkit.datasets.sampler import DeviceBatchSampler
+
+    sampler = DeviceBatchSampler(
+        obs,
+        acts,
+        batch_size=ctx.config.batch_size,
+        device=ctx.device,
+        seed=ctx.seed,
+        drop_last=True,  # imitation's BC expects every batch to have exactly batch_size
+    )
+    return sampler.iter_dicts()
+
+
+def run_bc(ctx: RunContext) -> RunOutput:
+    cfg = ctx.config
+    demos = ctx.demos
+    obs, acts = demos.obs, demos.acts
+    ctx.require_transitions(len(obs), cfg.batch_size)
+    norm = ObsNorm.from_observations(obs) if cfg.normalize_obs else None
+    if norm is not None:
+        obs = norm(obs)
+    trainer = make_bc_trainer(ctx, ctx.observation_space, ctx.action_space)
+    trainer.set_demonstrations(device_batches(ctx, obs, acts))
+
+    curve: list[dict[str, Any]] = []
+    epoch = 0
+
+    def on_epoch_end() -> None:
+        nonlocal epoch
+        epoch += 1
+        if cfg.eval_every and (epoch % cfg.eval_every == 0 or epoch == cfg.n_epochs):
+            point = evaluate_live(trainer.policy, norm, ctx.env_id, cfg.eval_episodes, ctx.device)
+            curve.append({"epoch": epoch, "env_steps": 0, **point})
+            ctx.record_eval(point, step=epoch)
+
+    batches_per_epoch = len(obs) // cfg.batch_size
+    with progress_bar(cfg.n_epochs * batches_per_epoch, f"BC {ctx.task.name}") as advance:
+        trainer.train(
+            n_epochs=cfg.n_epochs,
+            on_epoch_end=on_epoch_end,
+            on_batch_end=advance,
+            log_interval=max(1, batches_per_epoch),
+            progress_bar=False,
+        )
+    return RunOutput(
+        module=trainer.policy,
+        obs_norm=norm,
+        curve=curve,
+        env_steps=0,
+        expert_queries=0,
+        offline=True,
+        extra={"epochs": cfg.n_epochs, "gradient_steps": cfg.n_epochs * batches_per_epoch},
+    )

@@ -1,0 +1,417 @@
+"""Frozen configs of the four algorithms, with per-task defaults and ``key=value`` overrides.
+
+Defaults follow imitation's tuned hyperparameters (``imitation/scripts/config/tuned_hps``,
+seals MuJoCo tasks) where they exist, and small budgets that learn the classic-control tasks
+within minutes on a laptop CPU otherwise. The discount of GAIL/AIRL's generator is not a
+config field: it is the task's γ (``ilkit.envs.spec(env_id).gamma``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import types
+import typing
+from collections.abc import Mapping
+from typing import Any
+
+from ilkit.envs.tasks import spec
+from ilkit.errors import IlkitError
+
+ALGORITHMS = ("bc", "dagger", "gail", "airl")
+
+
+class ConfigError(IlkitError):
+    """An unknown config key, a value of the wrong type, or an out-of-range value."""
+
+
+@dataclasses.dataclass(frozen=True)
+class BCConfig:
+    """Behavioural cloning: supervised learning of the expert's actions."""
+
+    n_epochs: int = 20
+    """Passes over the demonstrations."""
+    batch_size: int = 64
+    """Samples per gradient step."""
+    lr: float = 1e-3
+    """Adam learning rate."""
+    l2_weight: float = 0.0
+    """Weight of the L2 penalty on the policy parameters."""
+    ent_weight: float = 1e-3
+    """Weight of the entropy bonus (imitation's default)."""
+    net_arch: tuple[int, ...] = (32, 32)
+    """Hidden layers of the policy MLP (imitation's FeedForward32Policy)."""
+    activation: str = "tanh"
+    """Activation of the policy MLP: tanh, relu, elu, leaky_relu, gelu."""
+    normalize_obs: bool = False
+    """Standardise observations with the demonstrations' mean/std (stored in the artifact)."""
+    eval_every: int = 5
+    """Epochs between learning-curve evaluations (0: final evaluation only)."""
+    eval_episodes: int = 5
+    """Held-out episodes per learning-curve point."""
+
+
+@dataclasses.dataclass(frozen=True)
+class DAggerConfig(BCConfig):
+    """DAgger: BC on the expert's labels of states the learner visits."""
+
+    n_epochs: int = 4
+    """BC epochs over the aggregated data after each round."""
+    total_timesteps: int = 20_000
+    """Environment steps of the learner/expert mixture, over all rounds."""
+    round_min_episodes: int = 2
+    """Episodes collected per round (at least)."""
+    round_min_timesteps: int = 1_000
+    """Environment steps collected per round (at least)."""
+    beta_decay: float = 0.5
+    """Probability of the expert acting decays as beta_decay**round (imitation's exponential
+    schedule; round 0 is the dataset)."""
+    n_envs: int = 4
+    """Parallel environments for the rollouts."""
+    eval_every: int = 1
+    """Rounds between learning-curve evaluations (0: final evaluation only)."""
+
+
+@dataclasses.dataclass(frozen=True)
+class AdversarialConfig:
+    """GAIL and AIRL: a discriminator/reward net against an SB3 PPO generator."""
+
+    total_timesteps: int = 300_000
+    """Environment steps of the generator."""
+    n_envs: int = 8
+    """Parallel environments of the generator."""
+    demo_batch_size: int = 1024
+    """Expert samples per discriminator batch (plus as many generator samples)."""
+    n_disc_updates_per_round: int = 4
+    """Discriminator steps after each generator rollout."""
+    gen_replay_buffer_capacity: int = 0
+    """Generator samples kept for the discriminator (0: one rollout, imitation's default)."""
+    disc_lr: float = 5e-4
+    """Adam learning rate of the discriminator."""
+    reward_net_arch: tuple[int, ...] = (32, 32)
+    """Hidden layers of the reward net."""
+    n_steps: int = 256
+    """PPO rollout length per environment."""
+    batch_size: int = 64
+    """PPO minibatch size."""
+    n_epochs: int = 10
+    """PPO epochs per rollout."""
+    learning_rate: float = 5e-4
+    """PPO learning rate."""
+    ent_coef: float = 0.0
+    """PPO entropy coefficient."""
+    clip_range: float = 0.2
+    """PPO clip range."""
+    gae_lambda: float = 0.95
+    """PPO GAE lambda."""
+    vf_coef: float = 0.5
+    """PPO value-loss coefficient."""
+    max_grad_norm: float = 0.5
+    """PPO gradient clipping."""
+    net_arch: tuple[int, ...] = (64, 64)
+    """Hidden layers of the generator's policy and value MLPs."""
+    activation: str = "tanh"
+    """Activation of the generator MLPs: tanh, relu, elu, leaky_relu, gelu."""
+    normalize_obs: bool = False
+    """Standardise observations with the demonstrations' mean/std (stored in the artifact)."""
+    eval_every: int = 10
+    """Rounds between learning-curve evaluations (0: final evaluation only)."""
+    eval_episodes: int = 5
+    """Held-out episodes per learning-curve point."""
+
+
+Config = BCConfig | DAggerConfig | AdversarialConfig
+
+CONFIG_CLASSES: dict[str, type] = {
+    "bc": BCConfig,
+    "dagger": DAggerConfig,
+    "gail": AdversarialConfig,
+    "airl": AdversarialConfig,
+}
+
+_MUJOCO = ("HalfCheetah", "Hopper", "Walker2d", "Ant", "Swimmer", "Humanoid")
+
+# Per-task overrides of the defaults above; imitation's tuned values for the seals MuJoCo tasks.
+_TASK_DEFAULTS: dict[str, dict[str, dict[str, Any]]] = {
+    "bc": {
+        "CartPole": {"n_epochs": 10},
+        "Pendulum": {"n_epochs": 30, "net_arch": (64, 64)},
+        "LunarLander": {"n_epochs": 20, "net_arch": (64, 64)},
+        "LunarLanderContinuous": {"n_epochs": 20, "net_arch": (64, 64)},
+        "HalfCheetah": {"batch_size": 64, "l2_weight": 0.005728, "lr": 0.008057},
+        "Hopper": {"batch_size": 64, "l2_weight": 1.361e-6, "lr": 0.0007172},
+        "Walker2d": {"batch_size": 32, "l2_weight": 0.001468, "lr": 0.0003035},
+        "Ant": {"batch_size": 16, "l2_weight": 2.350e-5, "lr": 0.001760, "n_epochs": 5},
+    },
+    "dagger": {
+        "CartPole": {"total_timesteps": 10_000, "round_min_timesteps": 2_000},
+        "Pendulum": {"net_arch": (64, 64), "total_timesteps": 10_000},
+        "LunarLander": {
+            "net_arch": (64, 64),
+            "total_timesteps": 40_000,
+            "round_min_timesteps": 4_000,
+        },
+        "LunarLanderContinuous": {
+            "net_arch": (64, 64),
+            "total_timesteps": 40_000,
+            "round_min_timesteps": 4_000,
+        },
+        "Hopper": {
+            "batch_size": 16,
+            "l2_weight": 1e-4,
+            "lr": 1e-3,
+            "n_epochs": 1,
+            "beta_decay": 0.7,
+            "round_min_episodes": 10,
+        },
+    },
+    "gail": {
+        "CartPole": {"total_timesteps": 150_000},
+        "Pendulum": {"total_timesteps": 300_000},
+        "Hopper": {
+            "demo_batch_size": 128,
+            "gen_replay_buffer_capacity": 4096,
+            "n_disc_updates_per_round": 8,
+            "batch_size": 512,
+            "clip_range": 0.1,
+            "ent_coef": 0.001255,
+            "gae_lambda": 0.98,
+            "learning_rate": 4.398e-5,
+            "max_grad_norm": 0.9,
+            "n_epochs": 20,
+            "vf_coef": 0.2032,
+            "activation": "relu",
+        },
+        "HalfCheetah": {
+            "demo_batch_size": 8192,
+            "gen_replay_buffer_capacity": 512,
+            "n_disc_updates_per_round": 8,
+            "clip_range": 0.1,
+            "ent_coef": 3.992e-6,
+            "learning_rate": 2.625e-4,
+            "max_grad_norm": 0.8,
+            "n_epochs": 5,
+            "vf_coef": 0.1148,
+        },
+        "Walker2d": {
+            "demo_batch_size": 512,
+            "gen_replay_buffer_capacity": 16384,
+            "n_disc_updates_per_round": 16,
+            "batch_size": 128,
+            "clip_range": 0.4,
+            "ent_coef": 7.566e-4,
+            "gae_lambda": 0.92,
+            "learning_rate": 1.944e-5,
+            "max_grad_norm": 0.6,
+            "n_epochs": 20,
+            "vf_coef": 0.6167,
+            "activation": "relu",
+        },
+    },
+    "airl": {
+        "CartPole": {"total_timesteps": 150_000},
+        "Pendulum": {"total_timesteps": 300_000},
+        "Hopper": {
+            "demo_batch_size": 2048,
+            "gen_replay_buffer_capacity": 8192,
+            "n_disc_updates_per_round": 16,
+            "batch_size": 512,
+            "clip_range": 0.1,
+            "ent_coef": 0.009709,
+            "gae_lambda": 0.98,
+            "learning_rate": 5.807e-4,
+            "max_grad_norm": 0.9,
+            "n_epochs": 20,
+            "vf_coef": 0.2032,
+            "activation": "relu",
+        },
+        "HalfCheetah": {
+            "demo_batch_size": 2048,
+            "gen_replay_buffer_capacity": 512,
+            "n_disc_updates_per_round": 16,
+            "clip_range": 0.1,
+            "ent_coef": 5.545e-4,
+            "learning_rate": 4.725e-4,
+            "max_grad_norm": 0.8,
+            "n_epochs": 5,
+            "vf_coef": 0.1148,
+        },
+        "Walker2d": {
+            "demo_batch_size": 512,
+            "gen_replay_buffer_capacity": 16384,
+            "n_disc_updates_per_round": 16,
+            "batch_size": 128,
+            "clip_range": 0.4,
+            "ent_coef": 0.002004,
+            "gae_lambda": 0.92,
+            "learning_rate": 3.052e-5,
+            "max_grad_norm": 0.6,
+            "n_epochs": 20,
+            "vf_coef": 0.6167,
+            "activation": "relu",
+        },
+    },
+}
+for _algo in ALGORITHMS:  # MuJoCo observations span very different scales
+    for _name in _MUJOCO:
+        _TASK_DEFAULTS[_algo].setdefault(_name, {}).setdefault("normalize_obs", True)
+
+
+def check_algorithm(algo: str) -> str:
+    algo = algo.lower()
+    if algo not in CONFIG_CLASSES:
+        raise ConfigError(f"unknown algorithm {algo!r}; choose one of {', '.join(ALGORITHMS)}")
+    return algo
+
+
+def default_config(algo: str, env_id: str) -> Config:
+    """The config ``algo`` uses on ``env_id`` when nothing is overridden."""
+    algo = check_algorithm(algo)
+    task = spec(env_id)
+    return CONFIG_CLASSES[algo](**_TASK_DEFAULTS[algo].get(task.name, {}))
+
+
+def make_config(algo: str, env_id: str, config: Config | Mapping[str, Any] | None = None) -> Config:
+    """Resolve ``config`` (None, a config object, or ``{key: value}`` overrides) for a run.
+
+    Override values may be typed or strings as given on the command line (``"64,64"`` for a
+    tuple, ``"true"`` for a bool).
+
+    Raises:
+        ConfigError: unknown key (the message lists the valid keys) or a bad value.
+    """
+    algo = check_algorithm(algo)
+    cls = CONFIG_CLASSES[algo]
+    if isinstance(config, cls):
+        return validate(config)
+    if config is not None and not isinstance(config, Mapping):
+        raise ConfigError(
+            f"{algo} needs a {cls.__name__} or a mapping of overrides, not {type(config).__name__}"
+        )
+    base = default_config(algo, env_id)
+    overrides = dict(config or {})
+    hints = typing.get_type_hints(cls)
+    names = [f.name for f in dataclasses.fields(cls)]
+    unknown = sorted(set(overrides) - set(names))
+    if unknown:
+        raise ConfigError(
+            f"unknown {algo} config key(s) {', '.join(unknown)}; valid keys: {', '.join(names)}"
+        )
+    values = {key: _coerce(key, value, hints[key]) for key, value in overrides.items()}
+    return validate(dataclasses.replace(base, **values))
+
+
+def parse_overrides(pairs: list[str] | tuple[str, ...]) -> dict[str, str]:
+    """``["lr=0.001", "net_arch=64,64"]`` -> ``{"lr": "0.001", "net_arch": "64,64"}``."""
+    out: dict[str, str] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise ConfigError(f"--set expects key=value, got {pair!r}")
+        out[key.strip()] = value.strip()
+    return out
+
+
+def _coerce(key: str, value: Any, hint: Any) -> Any:
+    """Convert a CLI string (or a typed value) to the field's declared type."""
+    try:
+        if hint is bool:
+            if isinstance(value, bool):
+                return value
+            text = str(value).lower()
+            if text in ("1", "true", "yes", "on"):
+                return True
+            if text in ("0", "false", "no", "off"):
+                return False
+            raise ValueError(value)
+        if hint is int:
+            if isinstance(value, bool):
+                raise ValueError(value)
+            if isinstance(value, str):
+                return int(float(value)) if "e" in value.lower() else int(value.replace("_", ""))
+            if isinstance(value, float) and not value.is_integer():
+                raise ValueError(value)
+            return int(value)
+        if hint is float:
+            if isinstance(value, bool):
+                raise ValueError(value)
+            return float(value)
+        if hint is str:
+            return str(value)
+        if typing.get_origin(hint) is tuple:
+            items = value.replace(" ", "").split(",") if isinstance(value, str) else list(value)
+            items = [i for i in items if i != ""]
+            return tuple(int(i) for i in items)
+    except (TypeError, ValueError):
+        pass
+    else:
+        raise ConfigError(f"config key {key!r} has an unsupported type {hint}")
+    expected = _type_name(hint)
+    raise ConfigError(f"bad value {value!r} for config key {key!r}: expected {expected}")
+
+
+def _type_name(hint: Any) -> str:
+    if typing.get_origin(hint) is tuple:
+        return "comma-separated integers, e.g. 64,64"
+    if isinstance(hint, types.GenericAlias):
+        return str(hint)
+    return hint.__name__
+
+
+def validate(config: Config) -> Config:
+    """Range checks that would otherwise fail deep inside imitation or SB3."""
+    from ilkit.policies.artifact import ACTIVATIONS
+
+    problems = []
+    for field in dataclasses.fields(config):
+        value = getattr(config, field.name)
+        if field.name.startswith("eval_"):
+            if value < 0:
+                problems.append(f"{field.name} must be >= 0")
+        elif isinstance(value, bool):
+            continue
+        elif isinstance(value, int) and field.name != "gen_replay_buffer_capacity":
+            if value <= 0:
+                problems.append(f"{field.name} must be > 0")
+        elif isinstance(value, float) and value < 0:
+            problems.append(f"{field.name} must be >= 0")
+        elif isinstance(value, tuple) and (not value or min(value) <= 0):
+            problems.append(f"{field.name} must be positive layer sizes, e.g. 64,64")
+    if getattr(config, "activation", "tanh") not in ACTIVATIONS:
+        problems.append(f"activation must be one of {', '.join(ACTIVATIONS)}")
+    if isinstance(config, DAggerConfig) and not 0.0 <= config.beta_decay < 1.0:
+        problems.append("beta_decay must be in [0, 1)")
+    if isinstance(config, AdversarialConfig) and config.gen_replay_buffer_capacity < 0:
+        problems.append("gen_replay_buffer_capacity must be >= 0")
+    if problems:
+        raise ConfigError(f"invalid {type(config).__name__}: {'; '.join(problems)}")
+    return config
+
+
+def to_dict(config: Config) -> dict[str, Any]:
+    """JSON-ready fields (tuples become lists)."""
+    return {
+        k: list(v) if isinstance(v, tuple) else v for k, v in dataclasses.asdict(config).items()
+    }
+
+
+def field_help(cls: type) -> dict[str, str]:
+    """Field docstrings (the string literal under each field), for ``--help``."""
+    import ast
+    import inspect
+    import textwrap
+
+    helps: dict[str, str] = {}
+    for klass in reversed(cls.__mro__):
+        if not dataclasses.is_dataclass(klass):
+            continue
+        tree = ast.parse(textwrap.dedent(inspect.getsource(klass)))
+        body = tree.body[0].body
+        for node, nxt in zip(body, body[1:], strict=False):
+            if (
+                isinstance(node, ast.AnnAssign)
+                and isinstance(nxt, ast.Expr)
+                and isinstance(nxt.value, ast.Constant)
+                and isinstance(nxt.value.value, str)
+            ):
+                helps[node.target.id] = " ".join(nxt.value.value.split())
+    return helps
