@@ -20,6 +20,8 @@ from ilkit.errors import IlkitError
 # command name -> "module:attribute"
 COMMANDS = {
     "envs": "ilkit.envs.cli:envs",
+    "evaluate": "ilkit.evaluation.cli:evaluate",
+    "leaderboard": "ilkit.evaluation.cli:leaderboard",
 }  # each concern adds its own line here
 
 
