@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -78,6 +78,7 @@ def evaluate(
     deterministic: bool = True,
     device: str = "auto",
     n_envs: int = 10,
+    progress: Callable[[int], None] | None = None,
 ) -> EvalResult:
     """Roll out ``policy`` on ``env_id`` with the true reward.
 
@@ -85,6 +86,7 @@ def evaluate(
         policy: anything with SB3's ``predict``, or the path of a policy artifact.
         seeds: ``"heldout"`` (never used for datasets or training) or explicit per-episode seeds.
         n_envs: episodes run in lock-step, one batched ``predict`` per step.
+        progress: called with the number of episodes just finished (for a progress bar).
     """
     task = spec(env_id)
     if isinstance(policy, (str, os.PathLike)):
@@ -108,6 +110,8 @@ def evaluate(
                 obs = np.stack([s[0] for s in steps])
                 totals += [s[1] for s in steps]
             returns.extend(totals.tolist())
+            if progress is not None:
+                progress(len(active))
     finally:
         for e in envs:
             e.close()

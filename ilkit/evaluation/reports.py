@@ -1,0 +1,268 @@
+"""Leaderboard reports: JSON (everything), CSV and Markdown (one row per entry), static HTML.
+
+The HTML page is one self-contained file (inline CSS, JS and SVG; no server, no network): a
+table that sorts when a header is clicked, and a plot of each entry's score with its CI.
+"""
+
+from __future__ import annotations
+
+import csv
+import html
+import io
+import json
+from pathlib import Path
+from typing import Any
+
+from ilkit.evaluation.store import atomic_write_text
+
+
+def _fmt(value: float | None, digits: int = 3) -> str:
+    return "n/a" if value is None else f"{value:.{digits}g}" if abs(value) < 1e-3 else f"{value:.{digits}f}"
+
+
+def _short(env_id: str) -> str:
+    return env_id.split("/")[-1]
+
+
+def _known(value: Any) -> str:
+    if value is None:
+        return "unknown"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return f"{value:,}" if isinstance(value, int) else str(value)
+
+
+def track_label(track: dict[str, Any]) -> str:
+    """``offline`` / ``online`` / ``unknown`` from the entry's training manifest(s)."""
+    offline = track.get("offline")
+    return "unknown" if offline is None else ("offline" if offline else "online")
+
+
+def rank_label(entry: dict[str, Any]) -> str:
+    if entry["rank"] is None:
+        return "-"
+    return f"{entry['rank']}=" if entry["tied_with"] else str(entry["rank"])
+
+
+def status_label(entry: dict[str, Any]) -> str:
+    if entry["complete"]:
+        return "ok"
+    kinds = sorted({f["kind"] for f in entry["failures"]})
+    return "failed: " + ", ".join(kinds)
+
+
+def rows(board: dict[str, Any]) -> list[dict[str, Any]]:
+    """One flat row per entry (the CSV, Markdown and HTML tables)."""
+    out = []
+    for e in board["entries"]:
+        agg = e["aggregate"] or {}
+        row: dict[str, Any] = {
+            "rank": rank_label(e),
+            "entry": e["name"],
+            "status": status_label(e),
+            "score": e["score"],
+            "iqm": agg.get("point"),
+            "iqm_low": (agg.get("ci") or [None, None])[0],
+            "iqm_high": (agg.get("ci") or [None, None])[1],
+            "track": track_label(e["track"]),
+            "env_steps": e["track"].get("env_steps"),
+            "expert_queries": e["track"].get("expert_queries"),
+            "demos": e["track"].get("demos"),
+        }
+        for task in board["tasks"]:
+            name = _short(task["env_id"])
+            stats = e["tasks"].get(task["env_id"]) or {}
+            row[f"{name} mean"] = stats.get("mean")
+            row[f"{name} low"] = (stats.get("ci") or [None, None])[0]
+            row[f"{name} high"] = (stats.get("ci") or [None, None])[1]
+            row[f"{name} normalized"] = stats.get("normalized")
+        out.append(row)
+    return out
+
+
+def to_csv(board: dict[str, Any]) -> str:
+    table = rows(board)
+    buffer = io.StringIO()
+    fields = list(table[0]) if table else ["rank", "entry"]
+    writer = csv.DictWriter(buffer, fieldnames=fields, lineterminator="\n")
+    writer.writeheader()
+    for row in table:
+        writer.writerow({k: "" if v is None else v for k, v in row.items()})
+    return buffer.getvalue()
+
+
+def _ci(point: float | None, ci: list[float] | None) -> str:
+    if point is None:
+        return "n/a"
+    return f"{_fmt(point)} [{_fmt(ci[0])}, {_fmt(ci[1])}]" if ci else _fmt(point)
+
+
+def _md_escape(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def to_markdown(board: dict[str, Any]) -> str:
+    cfg = board["config"]
+    tasks = [t["env_id"] for t in board["tasks"]]
+    head = ["rank", "entry", "IQM normalized [95% CI]",
+            *[f"{_short(t)} return [95% CI]" for t in tasks],
+            "track", "env steps", "expert queries", "demos", "status"]
+    lines = [
+        "# ilkit leaderboard",
+        "",
+        f"{len(board['entries'])} entries x {len(tasks)} tasks x {cfg['seeds']} seeds x "
+        f"{cfg['episodes']} episodes (held-out seeds). Ranked by {board['rank_basis']}; "
+        "`=` marks entries whose CIs overlap (not distinguishable).",
+        "",
+        "| " + " | ".join(head) + " |",
+        "|" + "|".join("---" for _ in head) + "|",
+    ]
+    for e in board["entries"]:
+        agg = e["aggregate"] or {}
+        cells = [rank_label(e), _md_escape(e["name"]), _ci(agg.get("point"), agg.get("ci"))]
+        for t in tasks:
+            stats = e["tasks"].get(t) or {}
+            cells.append(_ci(stats.get("mean"), stats.get("ci")))
+        tr = e["track"]
+        cells += [track_label(tr), _known(tr.get("env_steps")), _known(tr.get("expert_queries")),
+                  _known(tr.get("demos")), _md_escape(status_label(e))]
+        lines.append("| " + " | ".join(cells) + " |")
+    failures = [(e["name"], f) for e in board["entries"] for f in e["failures"]]
+    if failures:
+        lines += ["", "## Failed cells", ""]
+        for name, f in failures:
+            lines.append(f"- {_md_escape(name)}, {f['env_id']} seed {f['seed_index']}: "
+                         f"{f['kind']}: {_md_escape(str(f['reason']))}")
+    return "\n".join(lines) + "\n"
+
+
+def _svg_plot(board: dict[str, Any]) -> str:
+    """Horizontal points with CI whiskers: the score each entry is ranked by."""
+    points = []
+    for e in board["entries"]:
+        if e["aggregate"]:
+            points.append((e["name"], e["aggregate"]["point"], *e["aggregate"]["ci"]))
+        elif e["score"] is not None and len(board["tasks"]) == 1:
+            stats = e["tasks"][board["tasks"][0]["env_id"]]
+            points.append((e["name"], stats["mean"], *stats["ci"]))
+    if not points:
+        return "<p>No entry has a score to plot.</p>"
+    lo = min(p[2] for p in points)
+    hi = max(p[3] for p in points)
+    lo, hi = (lo - 0.5, hi + 0.5) if hi == lo else (lo - 0.05 * (hi - lo), hi + 0.05 * (hi - lo))
+    left, width, row_h = 180, 420, 26
+    height = row_h * len(points) + 40
+    x = lambda v: left + (v - lo) / (hi - lo) * width  # noqa: E731
+    parts = [f'<svg id="plot" xmlns="http://www.w3.org/2000/svg" width="{left + width + 20}" '
+             f'height="{height}" role="img" aria-label="scores with 95% CIs">']
+    for i, (name, point, low, high) in enumerate(points):
+        y = 20 + i * row_h
+        parts.append(f'<text x="{left - 8}" y="{y + 4}" text-anchor="end">{html.escape(name)}</text>'
+                     f'<line x1="{x(low):.1f}" x2="{x(high):.1f}" y1="{y}" y2="{y}" '
+                     f'stroke="#4477aa" stroke-width="3"/>'
+                     f'<circle cx="{x(point):.1f}" cy="{y}" r="5" fill="#223355">'
+                     f'<title>{html.escape(name)}: {_fmt(point)} [{_fmt(low)}, {_fmt(high)}]'
+                     "</title></circle>")
+    axis_y = height - 14
+    parts.append(f'<line x1="{left}" x2="{left + width}" y1="{axis_y - 8}" y2="{axis_y - 8}" '
+                 'stroke="#999"/>'
+                 f'<text x="{left}" y="{axis_y + 4}">{_fmt(lo)}</text>'
+                 f'<text x="{left + width}" y="{axis_y + 4}" text-anchor="end">{_fmt(hi)}</text>')
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+_SORT_JS = """
+document.querySelectorAll('#board th').forEach(function (th, col) {
+  th.addEventListener('click', function () {
+    var body = document.querySelector('#board tbody');
+    var rows = Array.from(body.rows);
+    var asc = th.getAttribute('data-order') !== 'asc';
+    document.querySelectorAll('#board th').forEach(function (h) { h.removeAttribute('data-order'); });
+    th.setAttribute('data-order', asc ? 'asc' : 'desc');
+    rows.sort(function (a, b) {
+      var x = a.cells[col].getAttribute('data-sort'), y = b.cells[col].getAttribute('data-sort');
+      var nx = parseFloat(x), ny = parseFloat(y), c;
+      if (x === '' && y === '') c = 0; else if (x === '') return 1; else if (y === '') return -1;
+      else if (!isNaN(nx) && !isNaN(ny)) c = nx - ny; else c = x.localeCompare(y);
+      return asc ? c : -c;
+    });
+    rows.forEach(function (r) { body.appendChild(r); });
+  });
+});
+"""
+
+_CSS = """
+body { font-family: system-ui, sans-serif; margin: 2em; color: #222; }
+table { border-collapse: collapse; font-size: 14px; }
+th, td { border: 1px solid #ccc; padding: 4px 8px; text-align: left; }
+th { background: #eef; cursor: pointer; user-select: none; }
+th[data-order=asc]::after { content: " \\25B2"; } th[data-order=desc]::after { content: " \\25BC"; }
+tr.failed td { color: #a33; }
+svg text { font-size: 12px; }
+"""
+
+
+def to_html(board: dict[str, Any]) -> str:
+    cfg = board["config"]
+    tasks = [t["env_id"] for t in board["tasks"]]
+    head = ["Rank", "Entry", "IQM normalized", *[_short(t) for t in tasks],
+            "Track", "Env steps", "Expert queries", "Demos", "Status"]
+    out = ["<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">",
+           "<title>ilkit leaderboard</title>", f"<style>{_CSS}</style></head><body>",
+           "<h1>ilkit leaderboard</h1>",
+           f"<p>{len(board['entries'])} entries &times; {len(tasks)} tasks &times; "
+           f"{cfg['seeds']} seeds &times; {cfg['episodes']} episodes on held-out seeds. "
+           f"Ranked by {html.escape(board['rank_basis'])}; <b>=</b> marks entries whose CIs "
+           "overlap. Click a column header to sort.</p>",
+           '<table id="board"><thead><tr>']
+    out += [f"<th>{html.escape(h)}</th>" for h in head]
+    out.append("</tr></thead><tbody>")
+
+    def td(text: str, sort: Any) -> str:
+        key = "" if sort is None else str(sort)
+        return f'<td data-sort="{html.escape(key)}">{html.escape(text)}</td>'
+
+    for e in board["entries"]:
+        agg = e["aggregate"] or {}
+        cls = "" if e["complete"] else ' class="failed"'
+        cells = [td(rank_label(e), e["rank"]), td(e["name"], e["name"]),
+                 td(_ci(agg.get("point"), agg.get("ci")), agg.get("point"))]
+        for t in tasks:
+            stats = e["tasks"].get(t) or {}
+            cells.append(td(_ci(stats.get("mean"), stats.get("ci")), stats.get("mean")))
+        tr = e["track"]
+        cells += [td(track_label(tr), track_label(tr)),
+                  td(_known(tr.get("env_steps")), tr.get("env_steps")),
+                  td(_known(tr.get("expert_queries")), tr.get("expert_queries")),
+                  td(_known(tr.get("demos")), tr.get("demos")),
+                  td(status_label(e), status_label(e))]
+        out.append(f"<tr{cls}>" + "".join(cells) + "</tr>")
+    out.append("</tbody></table>")
+    out.append("<h2>Scores with 95% confidence intervals</h2>")
+    out.append(_svg_plot(board))
+    failures = [(e["name"], f) for e in board["entries"] for f in e["failures"]]
+    if failures:
+        out.append('<h2>Failed cells</h2><ul id="failures">')
+        for name, f in failures:
+            out.append(f"<li>{html.escape(name)}, {html.escape(f['env_id'])} seed "
+                       f"{f['seed_index']}: {html.escape(f['kind'])}: "
+                       f"{html.escape(str(f['reason']))}</li>")
+        out.append("</ul>")
+    out.append(f"<script>{_SORT_JS}</script></body></html>")
+    return "\n".join(out) + "\n"
+
+
+def write_reports(board: dict[str, Any], out: Path) -> dict[str, Path]:
+    """Write ``leaderboard.{json,csv,md,html}`` into ``out``, each atomically."""
+    paths = {
+        "json": out / "leaderboard.json",
+        "csv": out / "leaderboard.csv",
+        "md": out / "leaderboard.md",
+        "html": out / "leaderboard.html",
+    }
+    atomic_write_text(paths["json"], json.dumps(board, indent=2, default=str) + "\n")
+    atomic_write_text(paths["csv"], to_csv(board))
+    atomic_write_text(paths["md"], to_markdown(board))
+    atomic_write_text(paths["html"], to_html(board))
+    return paths
