@@ -10,14 +10,29 @@ import click
 @click.command()
 @click.argument("artifact", type=click.Path(exists=True, path_type=Path))
 @click.option("--env", "env_id", help="Task id, e.g. ilkit/CartPole-v0 [default: the artifact's].")
-@click.option("--episodes", default=50, show_default=True, type=click.IntRange(min=1),
-              help="Episodes, on the held-out seeds 2**31, 2**31+1, ...")
-@click.option("--min-score", type=float, default=None,
-              help="Exit with code 3 if the normalized score is below this.")
+@click.option(
+    "--episodes",
+    default=50,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Episodes, on the held-out seeds 2**31, 2**31+1, ...",
+)
+@click.option(
+    "--min-score",
+    type=float,
+    default=None,
+    help="Exit with code 3 if the normalized score is below this.",
+)
 @click.option("--device", default="auto", show_default=True, help="auto, cpu, cuda, cuda:1 ...")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
-def evaluate(artifact: Path, env_id: str | None, episodes: int, min_score: float | None,
-             device: str, as_json: bool) -> None:
+def evaluate(
+    artifact: Path,
+    env_id: str | None,
+    episodes: int,
+    min_score: float | None,
+    device: str,
+    as_json: bool,
+) -> None:
     """Score a policy ARTIFACT with the task's true (hidden) reward.
 
     \b
@@ -46,18 +61,21 @@ def evaluate(artifact: Path, env_id: str | None, episodes: int, min_score: float
     if not env_id:
         raise IlkitError(f"{artifact} does not name its task: pass --env")
     with progress_bar(episodes, f"evaluate {env_id}") as advance:
-        result = run_evaluation(policy, env_id, n_episodes=episodes, device=device,
-                                progress=advance)
+        result = run_evaluation(
+            policy, env_id, n_episodes=episodes, device=device, progress=advance
+        )
     data = result.to_dict()
     if as_json:
         echo_json(data)
     else:
-        for seed, ret in zip(result.seeds, result.returns):
+        for seed, ret in zip(result.seeds, result.returns, strict=True):
             click.echo(f"seed {seed}: return {ret:.2f}")
         score = result.normalized_score
-        click.echo(f"{result.env_id}: mean {result.mean:.2f} ± {result.std:.2f} over "
-                   f"{len(result.returns)} episodes; normalized score "
-                   + ("n/a" if score is None else f"{score:.3f}"))
+        click.echo(
+            f"{result.env_id}: mean {result.mean:.2f} ± {result.std:.2f} over "
+            f"{len(result.returns)} episodes; normalized score "
+            + ("n/a" if score is None else f"{score:.3f}")
+        )
     if min_score is not None:
         if result.normalized_score is None:
             raise IlkitError(f"{env_id} has no reference returns yet: cannot check --min-score")
@@ -74,34 +92,98 @@ def leaderboard() -> None:
 
 @leaderboard.command("run")
 @click.argument("submissions_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
-@click.option("--envs", "envs", required=True, multiple=True,
-              help="Task ids (repeat, or separate with spaces/commas).")
-@click.option("--episodes", default=10, show_default=True, type=click.IntRange(min=1),
-              help="Episodes per cell.")
-@click.option("--seeds", default=5, show_default=True, type=click.IntRange(min=1),
-              help="Cells per submission x task (disjoint groups of held-out seeds).")
-@click.option("--out", required=True, type=click.Path(file_okay=False, path_type=Path),
-              help="Output directory (cells/ and the reports); rerun to resume.")
-@click.option("--backend", type=click.Choice(["local", "ray"]), default="local",
-              show_default=True, help="Local process pool, or Ray tasks.")
-@click.option("--address", default=None,
-              help="Ray cluster to join (default: start a local one). Nodes must see the paths.")
-@click.option("--workers", default=2, show_default=True, type=click.IntRange(min=1),
-              help="Submissions x tasks evaluated at once.")
-@click.option("--timeout", "timeout_s", default=600.0, show_default=True,
-              type=click.FloatRange(min=0, min_open=True),
-              help="Wall-clock limit in seconds of one submission x task.")
-@click.option("--memory-mb", default=2048, show_default=True, type=click.IntRange(min=256),
-              help="Address-space limit (RLIMIT_AS) of each worker process.")
-@click.option("--max-file-mb", default=256, show_default=True, type=click.IntRange(min=1),
-              help="Largest file a submission (or an archive member) may hold.")
-@click.option("--device", default="cpu", show_default=True,
-              help="Device of the policies (cpu; cuda is not compatible with --memory-mb).")
+@click.option(
+    "--envs",
+    "envs",
+    required=True,
+    multiple=True,
+    help="Task ids (repeat, or separate with spaces/commas).",
+)
+@click.option(
+    "--episodes",
+    default=10,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Episodes per cell.",
+)
+@click.option(
+    "--seeds",
+    default=5,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Cells per submission x task (disjoint groups of held-out seeds).",
+)
+@click.option(
+    "--out",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Output directory (cells/ and the reports); rerun to resume.",
+)
+@click.option(
+    "--backend",
+    type=click.Choice(["local", "ray"]),
+    default="local",
+    show_default=True,
+    help="Local process pool, or Ray tasks.",
+)
+@click.option(
+    "--address",
+    default=None,
+    help="Ray cluster to join (default: start a local one). Nodes must see the paths.",
+)
+@click.option(
+    "--workers",
+    default=2,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Submissions x tasks evaluated at once.",
+)
+@click.option(
+    "--timeout",
+    "timeout_s",
+    default=600.0,
+    show_default=True,
+    type=click.FloatRange(min=0, min_open=True),
+    help="Wall-clock limit in seconds of one submission x task.",
+)
+@click.option(
+    "--memory-mb",
+    default=2048,
+    show_default=True,
+    type=click.IntRange(min=256),
+    help="Address-space limit (RLIMIT_AS) of each worker process.",
+)
+@click.option(
+    "--max-file-mb",
+    default=256,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Largest file a submission (or an archive member) may hold.",
+)
+@click.option(
+    "--device",
+    default="cpu",
+    show_default=True,
+    help="Device of the policies (cpu; cuda is not compatible with --memory-mb).",
+)
 @click.option("--retry-failed", is_flag=True, help="Evaluate failed cells again.")
 @click.option("--json", "as_json", is_flag=True, help="Print leaderboard.json on stdout.")
-def run(submissions_dir: Path, envs: tuple[str, ...], episodes: int, seeds: int, out: Path,
-        backend: str, address: str | None, workers: int, timeout_s: float, memory_mb: int,
-        max_file_mb: int, device: str, retry_failed: bool, as_json: bool) -> None:
+def run(
+    submissions_dir: Path,
+    envs: tuple[str, ...],
+    episodes: int,
+    seeds: int,
+    out: Path,
+    backend: str,
+    address: str | None,
+    workers: int,
+    timeout_s: float,
+    memory_mb: int,
+    max_file_mb: int,
+    device: str,
+    retry_failed: bool,
+    as_json: bool,
+) -> None:
     """Evaluate every submission in SUBMISSIONS_DIR on every task and seed.
 
     \b
@@ -132,10 +214,19 @@ def run(submissions_dir: Path, envs: tuple[str, ...], episodes: int, seeds: int,
 
     env_ids = tuple(e for raw in envs for e in raw.replace(",", " ").split())
     config = BoardConfig(
-        envs=env_ids, episodes=episodes, seeds=seeds, workers=workers, timeout_s=timeout_s,
-        memory_mb=memory_mb, backend=backend, address=address, device=device,
+        envs=env_ids,
+        episodes=episodes,
+        seeds=seeds,
+        workers=workers,
+        timeout_s=timeout_s,
+        memory_mb=memory_mb,
+        backend=backend,
+        address=address,
+        device=device,
         retry_failed=retry_failed,
-        limits=Limits(max_file_bytes=max_file_mb * MB, max_total_bytes=max(1024, 4 * max_file_mb) * MB),
+        limits=Limits(
+            max_file_bytes=max_file_mb * MB, max_total_bytes=max(1024, 4 * max_file_mb) * MB
+        ),
     )
     board = run_leaderboard(submissions_dir, out, config, log=log)
     if as_json:

@@ -11,7 +11,7 @@ import numpy as np
 
 from ilkit.envs.seeds import heldout_seeds
 from ilkit.envs.tasks import spec
-from ilkit.errors import IlkitError
+from ilkit.errors import IlkitError, InvalidActionError
 from ilkit.evaluation.scoring import make_scoring_env
 from ilkit.policies import Policy, load_policy
 from ilkit.policies.spaces import same_shape
@@ -101,12 +101,17 @@ def evaluate(
         for start in range(0, n_episodes, len(envs)):
             batch_seeds = episode_seeds[start : start + len(envs)]
             active = envs[: len(batch_seeds)]
-            obs = np.stack([e.reset(seed=s)[0] for e, s in zip(active, batch_seeds)])
+            obs = np.stack([e.reset(seed=s)[0] for e, s in zip(active, batch_seeds, strict=True)])
             totals = np.zeros(len(active))
             for _ in range(task.horizon):  # fixed horizon: every episode ends together
                 actions, _ = policy.predict(obs, deterministic=deterministic)
                 actions = np.asarray(actions)
-                steps = [e.step(a) for e, a in zip(active, actions)]
+                if actions.ndim == 0 or len(actions) != len(active):
+                    raise InvalidActionError(
+                        f"policy returned actions of shape {actions.shape} for {len(active)} "
+                        "observations"
+                    )
+                steps = [e.step(a) for e, a in zip(active, actions, strict=True)]
                 obs = np.stack([s[0] for s in steps])
                 totals += [s[1] for s in steps]
             returns.extend(totals.tolist())

@@ -78,19 +78,23 @@ def run_leaderboard(
             raise LeaderboardError(f"no submissions in {submissions_dir}")
         jobs, done, written = _plan(subs, store, config)
         total = sum(len(j["seed_indices"]) for j in jobs)
-        log(f"{len(subs)} submissions x {len(config.envs)} tasks x {config.seeds} seeds: "
-            f"{done} cells already done, {written} rejected, {total} to evaluate")
+        log(
+            f"{len(subs)} submissions x {len(config.envs)} tasks x {config.seeds} seeds: "
+            f"{done} cells already done, {written} rejected, {total} to evaluate"
+        )
         with progress_bar(total, "leaderboard") as advance:
             lock = threading.Lock()
+            reported: set[tuple[str, str, str]] = set()
 
             def on_cell(job: dict[str, Any], result: dict[str, Any]) -> None:
                 cell = _cell(job, result, config)
                 with lock:
                     store.put(cell)
                     advance(1)
-                if cell["status"] != "ok":
-                    log(f"failed: {cell['submission']} on {cell['env_id']} seed "
-                        f"{cell['seed_index']}: {cell['reason']}")
+                key = (cell["submission"], cell["env_id"], cell["reason"])
+                if cell["status"] != "ok" and key not in reported:
+                    reported.add(key)  # one line per distinct failure, not per seed
+                    log(f"failed: {cell['submission']} on {cell['env_id']}: {cell['reason']}")
 
             if config.backend == "ray":
                 _run_ray(jobs, config, on_cell)
@@ -124,24 +128,43 @@ def _plan(
             todo = []
             for k in range(config.seeds):
                 old = store.get(sub.name, env_id, k)
-                if (old and old.get("digest") == sub.digest
-                        and old.get("episodes") == config.episodes
-                        and (old["status"] == "ok" or not config.retry_failed)):
+                if (
+                    old
+                    and old.get("digest") == sub.digest
+                    and old.get("episodes") == config.episodes
+                    and (old["status"] == "ok" or not config.retry_failed)
+                ):
                     done += 1
                     continue
                 todo.append(k)
             if not todo:
                 continue
             ref = sub.policies.get(env_id)
-            job = {"submission": sub.name, "digest": sub.digest, "env_id": env_id,
-                   "episodes": config.episodes, "seed_indices": todo, "device": config.device,
-                   "policy": ref.to_dict() if ref else None}
+            job = {
+                "submission": sub.name,
+                "digest": sub.digest,
+                "env_id": env_id,
+                "episodes": config.episodes,
+                "seed_indices": todo,
+                "device": config.device,
+                "policy": ref.to_dict() if ref else None,
+            }
             if sub.error or ref is None:
                 kind = "rejected" if sub.error else "missing"
                 reason = sub.error or f"the submission has no policy for {env_id}"
                 for k in todo:
-                    store.put(_cell(job, {"seed_index": k, "status": "failed",
-                                          "failure_kind": kind, "reason": reason}, config))
+                    store.put(
+                        _cell(
+                            job,
+                            {
+                                "seed_index": k,
+                                "status": "failed",
+                                "failure_kind": kind,
+                                "reason": reason,
+                            },
+                            config,
+                        )
+                    )
                     written += 1
                 continue
             jobs.append(job)
@@ -172,8 +195,13 @@ def _cell(job: dict[str, Any], result: dict[str, Any], config: BoardConfig) -> d
 def _run_local(jobs: list[dict[str, Any]], config: BoardConfig, on_cell) -> None:
     with ThreadPoolExecutor(max_workers=config.workers) as pool:
         futures = [
-            pool.submit(run_job, job, timeout_s=config.timeout_s, memory_mb=config.memory_mb,
-                        on_cell=lambda result, job=job: on_cell(job, result))
+            pool.submit(
+                run_job,
+                job,
+                timeout_s=config.timeout_s,
+                memory_mb=config.memory_mb,
+                on_cell=lambda result, job=job: on_cell(job, result),
+            )
             for job in jobs
         ]
         for future in as_completed(futures):
@@ -197,8 +225,12 @@ def _run_ray(jobs: list[dict[str, Any]], config: BoardConfig, on_cell) -> None:
         if config.address:
             ray.init(address=config.address, log_to_driver=False)
         else:  # a fresh local cluster; "local" ignores any RAY_ADDRESS in the environment
-            ray.init(address="local", num_cpus=config.workers, include_dashboard=False,
-                     log_to_driver=False)
+            ray.init(
+                address="local",
+                num_cpus=config.workers,
+                include_dashboard=False,
+                log_to_driver=False,
+            )
     try:
         remote = ray.remote(num_cpus=1, max_retries=0)(ray_job)
         pending = {remote.remote(job, config.timeout_s, config.memory_mb): job for job in jobs}
@@ -210,8 +242,15 @@ def _run_ray(jobs: list[dict[str, Any]], config: BoardConfig, on_cell) -> None:
                     results = ray.get(ref)
                 except Exception as err:  # a lost node or a dead Ray worker
                     reason = f"ray task failed: {type(err).__name__}: {str(err)[:200]}"
-                    results = [{"seed_index": k, "status": "failed", "failure_kind": "crash",
-                                "reason": reason} for k in job["seed_indices"]]
+                    results = [
+                        {
+                            "seed_index": k,
+                            "status": "failed",
+                            "failure_kind": "crash",
+                            "reason": reason,
+                        }
+                        for k in job["seed_indices"]
+                    ]
                 for result in results:
                     on_cell(job, result)
     finally:
@@ -239,17 +278,37 @@ def _track(trainings: list[dict[str, Any]]) -> dict[str, Any]:
     return track
 
 
+def _has_refs(task: dict[str, Any]) -> bool:
+    lo, hi = task["ref_random"], task["ref_expert"]
+    return lo is not None and hi is not None and hi != lo
+
+
+def _normalize(task: dict[str, Any], value: float) -> float:
+    return (value - task["ref_random"]) / (task["ref_expert"] - task["ref_random"])
+
+
 def build_board(store: CellStore, subs: list[Submission], config: BoardConfig) -> dict[str, Any]:
     """Statistics and ranks from the stored cells of the current submissions."""
     tasks = []
     for env_id in config.envs:
         task = spec(env_id)
-        tasks.append({"env_id": env_id, "horizon": task.horizon,
-                      "ref_random": task.ref_random_return, "ref_expert": task.ref_expert_return})
+        tasks.append(
+            {
+                "env_id": env_id,
+                "horizon": task.horizon,
+                "ref_random": task.ref_random_return,
+                "ref_expert": task.ref_expert_return,
+            }
+        )
     entries = []
     for sub in subs:
-        entry: dict[str, Any] = {"name": sub.name, "digest": sub.digest, "tasks": {},
-                                 "failures": [], "complete": True}
+        entry: dict[str, Any] = {
+            "name": sub.name,
+            "digest": sub.digest,
+            "tasks": {},
+            "failures": [],
+            "complete": True,
+        }
         trainings, per_seed = [], {}
         for task in tasks:
             env_id = task["env_id"]
@@ -257,10 +316,14 @@ def build_board(store: CellStore, subs: list[Submission], config: BoardConfig) -
             ok = [c for c in cells if c and c["status"] == "ok" and c.get("digest") == sub.digest]
             for k, c in enumerate(cells):
                 if not (c and c["status"] == "ok" and c.get("digest") == sub.digest):
-                    entry["failures"].append({
-                        "env_id": env_id, "seed_index": k,
-                        "kind": (c or {}).get("failure_kind") or "not evaluated",
-                        "reason": (c or {}).get("reason") or "not evaluated"})
+                    entry["failures"].append(
+                        {
+                            "env_id": env_id,
+                            "seed_index": k,
+                            "kind": (c or {}).get("failure_kind") or "not evaluated",
+                            "reason": (c or {}).get("reason") or "not evaluated",
+                        }
+                    )
             if cells and cells[0]:
                 trainings.append(cells[0].get("training") or {})
             if len(ok) < config.seeds:
@@ -269,14 +332,19 @@ def build_board(store: CellStore, subs: list[Submission], config: BoardConfig) -
                 continue
             returns = [r for c in ok for r in c["returns"]]
             mean, lo, hi = bootstrap_mean_ci(returns)
-            stats = {"mean": mean, "ci": [lo, hi], "std": float(np.std(returns)),
-                     "n_episodes": len(returns), "normalized": None, "normalized_ci": None}
-            ref_lo, ref_hi = task["ref_random"], task["ref_expert"]
-            if ref_lo is not None and ref_hi is not None and ref_hi != ref_lo:
-                scale = lambda v: (v - ref_lo) / (ref_hi - ref_lo)  # noqa: E731
-                stats["normalized"] = scale(mean)
-                stats["normalized_ci"] = sorted([scale(lo), scale(hi)])
-                per_seed[env_id] = [scale(c["mean"]) for c in sorted(ok, key=lambda c: c["seed_index"])]
+            stats = {
+                "mean": mean,
+                "ci": [lo, hi],
+                "std": float(np.std(returns)),
+                "n_episodes": len(returns),
+                "normalized": None,
+                "normalized_ci": None,
+            }
+            if _has_refs(task):
+                stats["normalized"] = _normalize(task, mean)
+                stats["normalized_ci"] = sorted([_normalize(task, lo), _normalize(task, hi)])
+                ok.sort(key=lambda c: c["seed_index"])
+                per_seed[env_id] = [_normalize(task, c["mean"]) for c in ok]
             entry["tasks"][env_id] = stats
         entry["track"] = _track(trainings)
         entry["_per_seed"] = per_seed
@@ -285,20 +353,34 @@ def build_board(store: CellStore, subs: list[Submission], config: BoardConfig) -
     complete = [e for e in entries if e["complete"]]
     scored = [t["env_id"] for t in tasks if all(t["env_id"] in e["_per_seed"] for e in complete)]
     scored = scored if complete else []
-    aggregate = iqm_with_ci({
-        e["name"]: np.array([e["_per_seed"][env] for env in scored]).T for e in complete
-    }) if scored else {}
+    aggregate = (
+        iqm_with_ci(
+            {e["name"]: np.array([e["_per_seed"][env] for env in scored]).T for e in complete}
+        )
+        if scored
+        else {}
+    )
     for e in entries:
         est = aggregate.get(e["name"])
-        e["aggregate"] = ({"metric": "IQM of normalized score", "point": est[0],
-                           "ci": [est[1], est[2]], "tasks": scored} if est else None)
+        e["aggregate"] = (
+            {
+                "metric": "IQM of normalized score",
+                "point": est[0],
+                "ci": [est[1], est[2]],
+                "tasks": scored,
+            }
+            if est
+            else None
+        )
     # Rank on the aggregate when there is one, else on the single task's mean return.
     if aggregate:
-        estimates, basis = aggregate, "aggregate IQM (normalized score), 95% stratified bootstrap CI"
+        estimates = aggregate
+        basis = "aggregate IQM (normalized score), 95% stratified bootstrap CI"
     elif len(tasks) == 1:
         env_id = tasks[0]["env_id"]
-        estimates = {e["name"]: (e["tasks"][env_id]["mean"], *e["tasks"][env_id]["ci"])
-                     for e in complete}
+        estimates = {
+            e["name"]: (e["tasks"][env_id]["mean"], *e["tasks"][env_id]["ci"]) for e in complete
+        }
         basis = f"mean return on {env_id}, 95% bootstrap CI"
     else:
         estimates, basis = {}, "none (no reference returns for these tasks)"
@@ -309,16 +391,27 @@ def build_board(store: CellStore, subs: list[Submission], config: BoardConfig) -
         e["tied_with"] = r["tied_with"] if r else []
         e["score"] = estimates[e["name"]][0] if e["name"] in estimates else None
         del e["_per_seed"]
-    entries.sort(key=lambda e: (e["rank"] is None, e["rank"] or 0,
-                                -(e["score"] if e["score"] is not None else -np.inf), e["name"]))
+    entries.sort(
+        key=lambda e: (
+            e["rank"] is None,
+            e["rank"] or 0,
+            -(e["score"] if e["score"] is not None else -np.inf),
+            e["name"],
+        )
+    )
     return {
         "format": "ilkit-leaderboard",
         "format_version": 1,
         "generated_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        "config": {"envs": list(config.envs), "episodes": config.episodes,
-                   "seeds": config.seeds, "timeout_s": config.timeout_s,
-                   "memory_mb": config.memory_mb, "backend": config.backend,
-                   "heldout_seeds": "cell k uses 2**31 + k*episodes + i, i < episodes"},
+        "config": {
+            "envs": list(config.envs),
+            "episodes": config.episodes,
+            "seeds": config.seeds,
+            "timeout_s": config.timeout_s,
+            "memory_mb": config.memory_mb,
+            "backend": config.backend,
+            "heldout_seeds": "cell k uses 2**31 + k*episodes + i, i < episodes",
+        },
         "rank_basis": basis,
         "tasks": tasks,
         "entries": entries,

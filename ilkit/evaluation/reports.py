@@ -17,7 +17,9 @@ from ilkit.evaluation.store import atomic_write_text
 
 
 def _fmt(value: float | None, digits: int = 3) -> str:
-    return "n/a" if value is None else f"{value:.{digits}g}" if abs(value) < 1e-3 else f"{value:.{digits}f}"
+    if value is None:
+        return "n/a"
+    return f"{value:.{digits}g}" if 0 < abs(value) < 1e-3 else f"{value:.{digits}f}"
 
 
 def _short(env_id: str) -> str:
@@ -49,6 +51,20 @@ def status_label(entry: dict[str, Any]) -> str:
         return "ok"
     kinds = sorted({f["kind"] for f in entry["failures"]})
     return "failed: " + ", ".join(kinds)
+
+
+def grouped_failures(board: dict[str, Any]) -> list[tuple[str, str, list[int], str, str]]:
+    """``(entry, env_id, seed indices, kind, reason)``: one line per distinct failure."""
+    groups: dict[tuple[str, str, str, str], list[int]] = {}
+    for e in board["entries"]:
+        for f in e["failures"]:
+            key = (e["name"], f["env_id"], f["kind"], str(f["reason"]))
+            groups.setdefault(key, []).append(f["seed_index"])
+    return [(name, env, seeds, kind, reason) for (name, env, kind, reason), seeds in groups.items()]
+
+
+def _seeds(indices: list[int]) -> str:
+    return ("seed " if len(indices) == 1 else "seeds ") + ", ".join(map(str, indices))
 
 
 def rows(board: dict[str, Any]) -> list[dict[str, Any]]:
@@ -104,9 +120,17 @@ def _md_escape(text: str) -> str:
 def to_markdown(board: dict[str, Any]) -> str:
     cfg = board["config"]
     tasks = [t["env_id"] for t in board["tasks"]]
-    head = ["rank", "entry", "IQM normalized [95% CI]",
-            *[f"{_short(t)} return [95% CI]" for t in tasks],
-            "track", "env steps", "expert queries", "demos", "status"]
+    head = [
+        "rank",
+        "entry",
+        "IQM normalized [95% CI]",
+        *[f"{_short(t)} return [95% CI]" for t in tasks],
+        "track",
+        "env steps",
+        "expert queries",
+        "demos",
+        "status",
+    ]
     lines = [
         "# ilkit leaderboard",
         "",
@@ -124,15 +148,21 @@ def to_markdown(board: dict[str, Any]) -> str:
             stats = e["tasks"].get(t) or {}
             cells.append(_ci(stats.get("mean"), stats.get("ci")))
         tr = e["track"]
-        cells += [track_label(tr), _known(tr.get("env_steps")), _known(tr.get("expert_queries")),
-                  _known(tr.get("demos")), _md_escape(status_label(e))]
+        cells += [
+            track_label(tr),
+            _known(tr.get("env_steps")),
+            _known(tr.get("expert_queries")),
+            _known(tr.get("demos")),
+            _md_escape(status_label(e)),
+        ]
         lines.append("| " + " | ".join(cells) + " |")
-    failures = [(e["name"], f) for e in board["entries"] for f in e["failures"]]
+    failures = grouped_failures(board)
     if failures:
         lines += ["", "## Failed cells", ""]
-        for name, f in failures:
-            lines.append(f"- {_md_escape(name)}, {f['env_id']} seed {f['seed_index']}: "
-                         f"{f['kind']}: {_md_escape(str(f['reason']))}")
+        for name, env_id, seeds, kind, reason in failures:
+            lines.append(
+                f"- {_md_escape(name)}, {env_id} {_seeds(seeds)}: {kind}: {_md_escape(reason)}"
+            )
     return "\n".join(lines) + "\n"
 
 
@@ -153,21 +183,27 @@ def _svg_plot(board: dict[str, Any]) -> str:
     left, width, row_h = 180, 420, 26
     height = row_h * len(points) + 40
     x = lambda v: left + (v - lo) / (hi - lo) * width  # noqa: E731
-    parts = [f'<svg id="plot" xmlns="http://www.w3.org/2000/svg" width="{left + width + 20}" '
-             f'height="{height}" role="img" aria-label="scores with 95% CIs">']
+    parts = [
+        f'<svg id="plot" xmlns="http://www.w3.org/2000/svg" width="{left + width + 20}" '
+        f'height="{height}" role="img" aria-label="scores with 95% CIs">'
+    ]
     for i, (name, point, low, high) in enumerate(points):
         y = 20 + i * row_h
-        parts.append(f'<text x="{left - 8}" y="{y + 4}" text-anchor="end">{html.escape(name)}</text>'
-                     f'<line x1="{x(low):.1f}" x2="{x(high):.1f}" y1="{y}" y2="{y}" '
-                     f'stroke="#4477aa" stroke-width="3"/>'
-                     f'<circle cx="{x(point):.1f}" cy="{y}" r="5" fill="#223355">'
-                     f'<title>{html.escape(name)}: {_fmt(point)} [{_fmt(low)}, {_fmt(high)}]'
-                     "</title></circle>")
+        parts.append(
+            f'<text x="{left - 8}" y="{y + 4}" text-anchor="end">{html.escape(name)}</text>'
+            f'<line x1="{x(low):.1f}" x2="{x(high):.1f}" y1="{y}" y2="{y}" '
+            f'stroke="#4477aa" stroke-width="3"/>'
+            f'<circle cx="{x(point):.1f}" cy="{y}" r="5" fill="#223355">'
+            f"<title>{html.escape(name)}: {_fmt(point)} [{_fmt(low)}, {_fmt(high)}]"
+            "</title></circle>"
+        )
     axis_y = height - 14
-    parts.append(f'<line x1="{left}" x2="{left + width}" y1="{axis_y - 8}" y2="{axis_y - 8}" '
-                 'stroke="#999"/>'
-                 f'<text x="{left}" y="{axis_y + 4}">{_fmt(lo)}</text>'
-                 f'<text x="{left + width}" y="{axis_y + 4}" text-anchor="end">{_fmt(hi)}</text>')
+    parts.append(
+        f'<line x1="{left}" x2="{left + width}" y1="{axis_y - 8}" y2="{axis_y - 8}" '
+        'stroke="#999"/>'
+        f'<text x="{left}" y="{axis_y + 4}">{_fmt(lo)}</text>'
+        f'<text x="{left + width}" y="{axis_y + 4}" text-anchor="end">{_fmt(hi)}</text>'
+    )
     parts.append("</svg>")
     return "".join(parts)
 
@@ -178,7 +214,9 @@ document.querySelectorAll('#board th').forEach(function (th, col) {
     var body = document.querySelector('#board tbody');
     var rows = Array.from(body.rows);
     var asc = th.getAttribute('data-order') !== 'asc';
-    document.querySelectorAll('#board th').forEach(function (h) { h.removeAttribute('data-order'); });
+    document.querySelectorAll('#board th').forEach(function (h) {
+      h.removeAttribute('data-order');
+    });
     th.setAttribute('data-order', asc ? 'asc' : 'desc');
     rows.sort(function (a, b) {
       var x = a.cells[col].getAttribute('data-sort'), y = b.cells[col].getAttribute('data-sort');
@@ -206,16 +244,28 @@ svg text { font-size: 12px; }
 def to_html(board: dict[str, Any]) -> str:
     cfg = board["config"]
     tasks = [t["env_id"] for t in board["tasks"]]
-    head = ["Rank", "Entry", "IQM normalized", *[_short(t) for t in tasks],
-            "Track", "Env steps", "Expert queries", "Demos", "Status"]
-    out = ["<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">",
-           "<title>ilkit leaderboard</title>", f"<style>{_CSS}</style></head><body>",
-           "<h1>ilkit leaderboard</h1>",
-           f"<p>{len(board['entries'])} entries &times; {len(tasks)} tasks &times; "
-           f"{cfg['seeds']} seeds &times; {cfg['episodes']} episodes on held-out seeds. "
-           f"Ranked by {html.escape(board['rank_basis'])}; <b>=</b> marks entries whose CIs "
-           "overlap. Click a column header to sort.</p>",
-           '<table id="board"><thead><tr>']
+    head = [
+        "Rank",
+        "Entry",
+        "IQM normalized",
+        *[_short(t) for t in tasks],
+        "Track",
+        "Env steps",
+        "Expert queries",
+        "Demos",
+        "Status",
+    ]
+    out = [
+        '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">',
+        "<title>ilkit leaderboard</title>",
+        f"<style>{_CSS}</style></head><body>",
+        "<h1>ilkit leaderboard</h1>",
+        f"<p>{len(board['entries'])} entries &times; {len(tasks)} tasks &times; "
+        f"{cfg['seeds']} seeds &times; {cfg['episodes']} episodes on held-out seeds. "
+        f"Ranked by {html.escape(board['rank_basis'])}; <b>=</b> marks entries whose CIs "
+        "overlap. Click a column header to sort.</p>",
+        '<table id="board"><thead><tr>',
+    ]
     out += [f"<th>{html.escape(h)}</th>" for h in head]
     out.append("</tr></thead><tbody>")
 
@@ -226,28 +276,34 @@ def to_html(board: dict[str, Any]) -> str:
     for e in board["entries"]:
         agg = e["aggregate"] or {}
         cls = "" if e["complete"] else ' class="failed"'
-        cells = [td(rank_label(e), e["rank"]), td(e["name"], e["name"]),
-                 td(_ci(agg.get("point"), agg.get("ci")), agg.get("point"))]
+        cells = [
+            td(rank_label(e), e["rank"]),
+            td(e["name"], e["name"]),
+            td(_ci(agg.get("point"), agg.get("ci")), agg.get("point")),
+        ]
         for t in tasks:
             stats = e["tasks"].get(t) or {}
             cells.append(td(_ci(stats.get("mean"), stats.get("ci")), stats.get("mean")))
         tr = e["track"]
-        cells += [td(track_label(tr), track_label(tr)),
-                  td(_known(tr.get("env_steps")), tr.get("env_steps")),
-                  td(_known(tr.get("expert_queries")), tr.get("expert_queries")),
-                  td(_known(tr.get("demos")), tr.get("demos")),
-                  td(status_label(e), status_label(e))]
+        cells += [
+            td(track_label(tr), track_label(tr)),
+            td(_known(tr.get("env_steps")), tr.get("env_steps")),
+            td(_known(tr.get("expert_queries")), tr.get("expert_queries")),
+            td(_known(tr.get("demos")), tr.get("demos")),
+            td(status_label(e), status_label(e)),
+        ]
         out.append(f"<tr{cls}>" + "".join(cells) + "</tr>")
     out.append("</tbody></table>")
     out.append("<h2>Scores with 95% confidence intervals</h2>")
     out.append(_svg_plot(board))
-    failures = [(e["name"], f) for e in board["entries"] for f in e["failures"]]
+    failures = grouped_failures(board)
     if failures:
         out.append('<h2>Failed cells</h2><ul id="failures">')
-        for name, f in failures:
-            out.append(f"<li>{html.escape(name)}, {html.escape(f['env_id'])} seed "
-                       f"{f['seed_index']}: {html.escape(f['kind'])}: "
-                       f"{html.escape(str(f['reason']))}</li>")
+        for name, env_id, seeds, kind, reason in failures:
+            out.append(
+                f"<li>{html.escape(name)}, {html.escape(env_id)} {_seeds(seeds)}: "
+                f"{html.escape(kind)}: {html.escape(reason)}</li>"
+            )
         out.append("</ul>")
     out.append(f"<script>{_SORT_JS}</script></body></html>")
     return "\n".join(out) + "\n"

@@ -79,7 +79,9 @@ def _copy_capped(src: IO[bytes], dst: IO[bytes], name: str, limits: Limits, used
                 f"archive member {name!r} is larger than {limits.max_file_bytes} bytes"
             )
         if used + size > limits.max_total_bytes:
-            raise UnsafeSubmissionError(f"archive unpacks to more than {limits.max_total_bytes} bytes")
+            raise UnsafeSubmissionError(
+                f"archive unpacks to more than {limits.max_total_bytes} bytes"
+            )
         dst.write(chunk)
     return size
 
@@ -129,14 +131,15 @@ def safe_extract(archive_path: Path, dest: Path, limits: Limits = Limits()) -> P
             if name.endswith(".zip"):
                 with zipfile.ZipFile(archive_path) as archive:
                     for member, is_dir, info in _zip_members(archive, limits):
-                        used += _extract_one(member, is_dir, lambda i=info: archive.open(i), tmp,
-                                             limits, used)
+                        used += _extract_one(
+                            member, is_dir, lambda i=info: archive.open(i), tmp, limits, used
+                        )
             else:
                 with tarfile.open(archive_path, "r:*") as archive:
                     for member, is_dir, info in _tar_members(archive, limits):
-                        used += _extract_one(member, is_dir,
-                                             lambda i=info: archive.extractfile(i), tmp,
-                                             limits, used)
+                        used += _extract_one(
+                            member, is_dir, lambda i=info: archive.extractfile(i), tmp, limits, used
+                        )
         except (zipfile.BadZipFile, tarfile.TarError, EOFError, OSError) as err:
             raise SubmissionError(f"{archive_path.name} is not a readable archive: {err}") from None
         if dest.exists():
@@ -177,7 +180,9 @@ def check_tree(root: Path, limits: Limits = Limits()) -> None:
                 )
             total += info.st_size
             if total > limits.max_total_bytes:
-                raise UnsafeSubmissionError(f"submission is larger than {limits.max_total_bytes} bytes")
+                raise UnsafeSubmissionError(
+                    f"submission is larger than {limits.max_total_bytes} bytes"
+                )
 
 
 def read_zip_member(zip_path: Path, member: str, limits: Limits = Limits()) -> bytes:
@@ -206,9 +211,14 @@ def load_state_dict_bytes(data: bytes, origin: str) -> dict[str, Any]:
     try:
         state = th.load(io.BytesIO(data), map_location="cpu", weights_only=True)
     except Exception as err:  # the restricted unpickler raises UnpicklingError and friends
-        first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+        lines = [ln.strip() for ln in str(err).splitlines() if ln.strip()]
+        # torch explains at length; the line naming the refused global is the useful one
+        detail = next(
+            (ln for ln in lines if "Unsupported" in ln or "GLOBAL" in ln),
+            lines[0] if lines else type(err).__name__,
+        )
         raise UnsafeSubmissionError(
-            f"{origin} is not a weights-only file (it would need unpickling): {first[:200]}"
+            f"{origin} would need unpickling (refused): {detail[:200]}"
         ) from None
     if not isinstance(state, dict) or not all(isinstance(v, th.Tensor) for v in state.values()):
         raise SubmissionError(f"{origin} is not a state dict of tensors")

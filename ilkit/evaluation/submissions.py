@@ -60,8 +60,12 @@ class PolicyRef:
     training: dict[str, Any]
 
     def to_dict(self) -> dict[str, Any]:
-        return {"env_id": self.env_id, "source": self.source, "path": self.path,
-                "training": self.training}
+        return {
+            "env_id": self.env_id,
+            "source": self.source,
+            "path": self.path,
+            "training": self.training,
+        }
 
 
 @dataclass
@@ -116,18 +120,22 @@ def find_policies(root: Path) -> dict[str, PolicyRef]:
     if len(entries) == 1 and entries[0].is_dir() and not (root / "manifest.json").exists():
         root = entries[0]
     policies: dict[str, PolicyRef] = {}
-    folders = [root] + sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
+    folders = [root] + sorted(
+        p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")
+    )
     for folder in folders:
         for path in sorted(folder.glob("*.json")):
             manifest = _read_json(path)
             if not isinstance(manifest, dict):
                 continue
             if manifest.get("format") == "ilkit-policy" and path.name == "manifest.json":
-                ref = PolicyRef(str(manifest.get("env_id")), "artifact", str(folder),
-                                training_info(manifest))
+                ref = PolicyRef(
+                    str(manifest.get("env_id")), "artifact", str(folder), training_info(manifest)
+                )
             elif "weights" in manifest:
-                ref = PolicyRef(str(manifest.get("env_id")), "declared", str(path),
-                                training_info(manifest))
+                ref = PolicyRef(
+                    str(manifest.get("env_id")), "declared", str(path), training_info(manifest)
+                )
             else:
                 continue
             if ref.env_id in policies:
@@ -143,7 +151,9 @@ def find_policies(root: Path) -> dict[str, PolicyRef]:
     return policies
 
 
-def discover(submissions_dir: Path, unpack_dir: Path, limits: Limits = Limits()) -> list[Submission]:
+def discover(
+    submissions_dir: Path, unpack_dir: Path, limits: Limits = Limits()
+) -> list[Submission]:
     """Every submission under ``submissions_dir``; archives are unpacked into ``unpack_dir``.
 
     A submission that is unsafe or malformed is returned with ``error`` set (it becomes a row
@@ -223,7 +233,9 @@ def load_declared(manifest_path: Path, device: str = "auto", limits: Limits = Li
     task = spec(str(manifest["env_id"]))
     weights = _inside(manifest_path.parent, str(manifest["weights"]))
     suffix = weights.name.lower()
-    if suffix.endswith(PICKLE_SUFFIXES) or not suffix.endswith((".zip", ".safetensors", ".pt", ".pth")):
+    if suffix.endswith(PICKLE_SUFFIXES) or not suffix.endswith(
+        (".zip", ".safetensors", ".pt", ".pth")
+    ):
         raise UnsafeSubmissionError(
             f"refusing to load {weights.name}: only .safetensors, .pt/.pth state dicts and SB3 "
             ".zip files are read (pickle files are never loaded)"
@@ -236,24 +248,35 @@ def load_declared(manifest_path: Path, device: str = "auto", limits: Limits = Li
         try:
             state = {k: th.from_numpy(v) for k, v in load_file(str(weights)).items()}
         except Exception as err:
-            raise SubmissionError(f"{weights.name} is not a valid safetensors file: {err}") from None
+            raise SubmissionError(
+                f"{weights.name} is not a valid safetensors file: {err}"
+            ) from None
     elif suffix.endswith(".zip"):
-        state = load_state_dict_bytes(read_zip_member(weights, "policy.pth", limits),
-                                      f"{weights.name}:policy.pth")
+        state = load_state_dict_bytes(
+            read_zip_member(weights, "policy.pth", limits), f"{weights.name}:policy.pth"
+        )
     else:
         state = load_state_dict_bytes(weights.read_bytes(), weights.name)
 
     env = make_scoring_env(task.id)
     try:
-        obs_space = space_from_json(manifest["observation_space"]) if "observation_space" in manifest else env.observation_space
-        act_space = space_from_json(manifest["action_space"]) if "action_space" in manifest else env.action_space
+        obs_space = (
+            space_from_json(manifest["observation_space"])
+            if "observation_space" in manifest
+            else env.observation_space
+        )
+        act_space = (
+            space_from_json(manifest["action_space"])
+            if "action_space" in manifest
+            else env.action_space
+        )
     except (KeyError, TypeError, ValueError) as err:
         raise SubmissionError(f"{manifest_path.name}: bad space: {err}") from None
     finally:
         env.close()
     kind = str(manifest["kind"])
     if kind == "sac_actor" and any(k.startswith("actor.") for k in state):
-        state = {k[len("actor."):]: v for k, v in state.items() if k.startswith("actor.")}
+        state = {k[len("actor.") :]: v for k, v in state.items() if k.startswith("actor.")}
     module = build_module(kind, manifest["architecture"], obs_space, act_space)
     try:
         module.load_state_dict(state, strict=True)
@@ -267,7 +290,10 @@ def load_declared(manifest_path: Path, device: str = "auto", limits: Limits = Li
     obs_norm = None
     norm = manifest.get("obs_norm")
     if isinstance(norm, dict) and "mean" in norm and "var" in norm:
-        obs_norm = (np.asarray(norm["mean"], dtype=np.float64), np.asarray(norm["var"], dtype=np.float64))
+        obs_norm = (
+            np.asarray(norm["mean"], dtype=np.float64),
+            np.asarray(norm["var"], dtype=np.float64),
+        )
     full = {
         **manifest,
         "kind": kind,

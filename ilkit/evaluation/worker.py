@@ -29,8 +29,13 @@ import tempfile
 import time
 from typing import Any
 
-MEMORY_MARKERS = ("can't allocate memory", "out of memory", "cannot allocate memory",
-                  "std::bad_alloc", "memoryerror")
+MEMORY_MARKERS = (
+    "can't allocate memory",
+    "out of memory",
+    "cannot allocate memory",
+    "std::bad_alloc",
+    "memoryerror",
+)
 
 
 def seeds_for(seed_index: int, episodes: int) -> list[int]:
@@ -97,10 +102,22 @@ def child_main(argv: list[str] | None = None) -> int:
         for k in job["seed_indices"]:
             start = time.time()
             seeds = seeds_for(k, job["episodes"])
-            result = evaluate(policy, job["env_id"], n_episodes=len(seeds), seeds=seeds,
-                              device=job.get("device", "cpu"))
-            send({"type": "cell", "seed_index": k, "returns": list(result.returns),
-                  "seeds": seeds, "elapsed_s": round(time.time() - start, 3)})
+            result = evaluate(
+                policy,
+                job["env_id"],
+                n_episodes=len(seeds),
+                seeds=seeds,
+                device=job.get("device", "cpu"),
+            )
+            send(
+                {
+                    "type": "cell",
+                    "seed_index": k,
+                    "returns": list(result.returns),
+                    "seeds": seeds,
+                    "elapsed_s": round(time.time() - start, 3),
+                }
+            )
     except BaseException as err:  # everything a submission can cause is a failed cell
         kind = _classify(err)
         message = str(err).strip().splitlines()[0][:300] if str(err).strip() else ""
@@ -139,16 +156,34 @@ def run_job(
         if on_cell is not None:
             on_cell(result)
 
-    cmd = [sys.executable, "-m", "ilkit.evaluation.worker", "--memory-mb", str(memory_mb),
-           "--cpu-seconds", str(int(timeout_s) + 10)]
-    env = {**os.environ, "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
-           "PYTHONUNBUFFERED": "1", "RAY_ADDRESS": ""}
+    cmd = [
+        sys.executable,
+        "-m",
+        "ilkit.evaluation.worker",
+        "--memory-mb",
+        str(memory_mb),
+        "--cpu-seconds",
+        str(int(timeout_s) + 10),
+    ]
+    env = {
+        **os.environ,
+        "OMP_NUM_THREADS": "1",
+        "MKL_NUM_THREADS": "1",
+        "PYTHONUNBUFFERED": "1",
+        "RAY_ADDRESS": "",
+    }
     started = time.monotonic()
     error: dict[str, Any] | None = None
     timed_out = False
     with tempfile.TemporaryFile() as stderr:
-        proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                stderr=stderr, env=env, start_new_session=True)
+        proc = subprocess.Popen(
+            cmd,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=stderr,
+            env=env,
+            start_new_session=True,
+        )
         try:
             proc.stdin.write(json.dumps(job).encode())
             proc.stdin.close()
@@ -175,10 +210,17 @@ def run_job(
                         continue
                     if message.get("type") == "cell" and message.get("seed_index") in pending:
                         pending.remove(message["seed_index"])
-                        emit({"seed_index": message["seed_index"], "status": "ok",
-                              "returns": message["returns"], "seeds": message["seeds"],
-                              "reason": None, "failure_kind": None,
-                              "elapsed_s": message.get("elapsed_s")})
+                        emit(
+                            {
+                                "seed_index": message["seed_index"],
+                                "status": "ok",
+                                "returns": message["returns"],
+                                "seeds": message["seeds"],
+                                "reason": None,
+                                "failure_kind": None,
+                                "elapsed_s": message.get("elapsed_s"),
+                            }
+                        )
                     elif message.get("type") == "error":
                         error = message
         if timed_out:
@@ -194,8 +236,17 @@ def run_job(
     if pending:
         kind, reason = _failure(timed_out, timeout_s, code, error, tail, memory_mb)
         for k in pending:
-            emit({"seed_index": k, "status": "failed", "returns": None, "seeds": None,
-                  "reason": reason, "failure_kind": kind, "elapsed_s": None})
+            emit(
+                {
+                    "seed_index": k,
+                    "status": "failed",
+                    "returns": None,
+                    "seeds": None,
+                    "reason": reason,
+                    "failure_kind": kind,
+                    "elapsed_s": None,
+                }
+            )
     return results
 
 
@@ -214,8 +265,14 @@ def _kill_group(proc: subprocess.Popen) -> None:
         pass
 
 
-def _failure(timed_out: bool, timeout_s: float, code: int, error: dict[str, Any] | None,
-             stderr_tail: str, memory_mb: int) -> tuple[str, str]:
+def _failure(
+    timed_out: bool,
+    timeout_s: float,
+    code: int,
+    error: dict[str, Any] | None,
+    stderr_tail: str,
+    memory_mb: int,
+) -> tuple[str, str]:
     if timed_out:
         return "timeout", f"wall-clock limit: stopped after {timeout_s:g} s"
     if error is not None:
