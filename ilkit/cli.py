@@ -20,6 +20,7 @@ from ilkit.errors import IlkitError
 # command name -> "module:attribute"
 COMMANDS = {
     "envs": "ilkit.envs.cli:envs",
+    "expert": "ilkit.experts.cli:expert",
     "evaluate": "ilkit.evaluation.cli:evaluate",
     "leaderboard": "ilkit.evaluation.cli:leaderboard",
 }  # each concern adds its own line here

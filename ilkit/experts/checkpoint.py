@@ -1,0 +1,97 @@
+"""Resumable training checkpoints in weights-only formats (no pickle anywhere).
+
+A checkpoint is a directory with:
+
+* ``params.pt``: the SB3 model's state dicts (policy and optimizers) and the entropy
+  coefficient, written with ``torch.save`` and read back with ``weights_only=True``;
+* ``state.json``: timesteps done, update count, best evaluation so far;
+* ``vecnormalize.npz``: VecNormalize running statistics, if used;
+* ``replay_buffer.npz``: the filled part of an off-policy replay buffer.
+
+Checkpoints are written to a temporary sibling and renamed, so a kill mid-write leaves the
+previous checkpoint intact.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch as th
+
+PARAMS, STATE, VECNORM, BUFFER = "params.pt", "state.json", "vecnormalize.npz", "replay_buffer.npz"
+_BUFFER_ARRAYS = ("observations", "next_observations", "actions", "rewards", "dones", "timeouts")
+
+
+def save_checkpoint(path: Path, model: Any, venv: Any, state: dict[str, Any]) -> None:
+    """Write ``model`` (+ its VecNormalize and replay buffer) to the directory ``path``."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=path.parent))
+    try:
+        params = {"state_dicts": model.get_parameters()}
+        if getattr(model, "log_ent_coef", None) is not None:
+            params["log_ent_coef"] = model.log_ent_coef.detach().cpu()
+        th.save(params, tmp / PARAMS)
+        state = {**state, "num_timesteps": int(model.num_timesteps), "n_updates": model._n_updates}
+        (tmp / STATE).write_text(json.dumps(state, indent=2) + "\n")
+        if hasattr(venv, "obs_rms"):
+            np.savez(
+                tmp / VECNORM,
+                obs_mean=venv.obs_rms.mean,
+                obs_var=venv.obs_rms.var,
+                obs_count=venv.obs_rms.count,
+                ret_mean=venv.ret_rms.mean,
+                ret_var=venv.ret_rms.var,
+                ret_count=venv.ret_rms.count,
+            )
+        buffer = getattr(model, "replay_buffer", None)
+        if buffer is not None:
+            size = buffer.buffer_size if buffer.full else buffer.pos
+            arrays = {
+                name: getattr(buffer, name)[:size]
+                for name in _BUFFER_ARRAYS
+                if getattr(buffer, name, None) is not None
+            }
+            np.savez(tmp / BUFFER, pos=buffer.pos, full=buffer.full, **arrays)
+        if path.exists():
+            old = path.with_name(f".{path.name}.old")
+            shutil.rmtree(old, ignore_errors=True)
+            os.replace(path, old)
+            os.replace(tmp, path)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            os.replace(tmp, path)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def load_checkpoint(path: Path, model: Any, venv: Any) -> dict[str, Any]:
+    """Restore a checkpoint into a freshly built ``model``/``venv``; returns ``state.json``."""
+    params = th.load(path / PARAMS, map_location=model.device, weights_only=True)
+    model.set_parameters(params["state_dicts"], exact_match=True, device=model.device)
+    if "log_ent_coef" in params:
+        with th.no_grad():
+            model.log_ent_coef.copy_(params["log_ent_coef"].to(model.device))
+    state = json.loads((path / STATE).read_text())
+    model.num_timesteps = int(state["num_timesteps"])
+    model._n_updates = int(state["n_updates"])
+    if (path / VECNORM).is_file():
+        with np.load(path / VECNORM, allow_pickle=False) as stats:
+            venv.obs_rms.mean, venv.obs_rms.var = stats["obs_mean"], stats["obs_var"]
+            venv.obs_rms.count = float(stats["obs_count"])
+            venv.ret_rms.mean, venv.ret_rms.var = stats["ret_mean"], stats["ret_var"]
+            venv.ret_rms.count = float(stats["ret_count"])
+    if (path / BUFFER).is_file():
+        buffer = model.replay_buffer
+        with np.load(path / BUFFER, allow_pickle=False) as data:
+            for name in _BUFFER_ARRAYS:
+                if name in data and getattr(buffer, name, None) is not None:
+                    values = data[name]
+                    getattr(buffer, name)[: len(values)] = values
+            buffer.pos, buffer.full = int(data["pos"]), bool(data["full"])
+    return state
