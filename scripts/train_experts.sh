@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Reproduce ilkit's bundled experts: the exact training commands, one per task.
+#
+# Usage: scripts/train_experts.sh TASK [--resume]      e.g. scripts/train_experts.sh Hopper
+#        CKPT=/path scripts/train_experts.sh ...        (run directories; default /work/ckpt)
+#
+# Each run keeps checkpoints in $CKPT/<Name>-<algo>-s<seed>/; after a kill (or to continue a
+# long run in a later session) run the same line with --resume. The run exports its best
+# policy, re-measured on the 50 held-out seeds, to <run-dir>/expert; copy that directory to
+# ilkit/experts/bundled/<Name>/ once it beats the task's bar (or beats the bundled one), then
+# regenerate the reference returns: python -m ilkit.experts.references
+#
+# CartPole, MountainCar and Pendulum ship scripted controllers: python -m ilkit.experts.export
+set -euo pipefail
+CKPT=${CKPT:-/work/ckpt}
+export OMP_NUM_THREADS=${OMP_NUM_THREADS:-1}
+task=${1:?usage: train_experts.sh TASK [--resume]}
+shift
+
+run() {  # run NAME ALGO TIMESTEPS [extra options]
+  local name=$1 algo=$2 steps=$3
+  shift 3
+  ilkit expert train "ilkit/${name}-v0" --algo "$algo" --timesteps "$steps" --seed 0 \
+    --run-dir "$CKPT/${name}-${algo}-s0" "$@"
+}
+
+case $task in
+  LunarLander)           run LunarLander ppo 1000000 --eval-every 50000 "$@" ;;
+  LunarLanderContinuous) run LunarLanderContinuous ppo 1000000 --eval-every 50000 "$@" ;;
+  HalfCheetah)           run HalfCheetah ppo 400000 --eval-every 25000 "$@" ;;
+  Swimmer)               run Swimmer ppo 1000000 --eval-every 50000 "$@" ;;
+  Hopper)                run Hopper sac 1000000 --eval-every 20000 "$@" ;;
+  Walker2d)              run Walker2d sac 1000000 --eval-every 20000 "$@" ;;
+  Ant)                   run Ant sac 1000000 --eval-every 20000 "$@" ;;
+  Humanoid)              run Humanoid sac 2000000 --eval-every 20000 "$@" ;;
+  *) echo "unknown task $task" >&2; exit 2 ;;
+esac
