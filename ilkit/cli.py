@@ -21,6 +21,8 @@ from ilkit.errors import IlkitError
 COMMANDS = {
     "envs": "ilkit.envs.cli:envs",
     "expert": "ilkit.experts.cli:expert",
+    "generate": "ilkit.datasets.cli:generate",
+    "datasets": "ilkit.datasets.cli:datasets",
     "evaluate": "ilkit.evaluation.cli:evaluate",
     "leaderboard": "ilkit.evaluation.cli:leaderboard",
 }  # each concern adds its own line here

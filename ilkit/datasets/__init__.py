@@ -19,12 +19,12 @@ _EXPORTS = {
     "load_arrays": "ilkit.datasets.convert",
     "to_trajectories": "ilkit.datasets.convert",
     "to_transitions": "ilkit.datasets.convert",
-    "generate": "ilkit.datasets.generate",
+    "generate": "ilkit.datasets.generation",
     "load": "ilkit.datasets.store",
     "list_datasets": "ilkit.datasets.store",
     "describe": "ilkit.datasets.store",
     "delete": "ilkit.datasets.store",
-    "verify": "ilkit.datasets.verify",
+    "verify": "ilkit.datasets.verification",
     "dataset_id_for": "ilkit.datasets.naming",
     "DatasetError": "ilkit.datasets.errors",
     "DatasetExistsError": "ilkit.datasets.errors",
@@ -58,11 +58,11 @@ if TYPE_CHECKING:
         UnknownDatasetError,
         VerifyFailedError,
     )
-    from ilkit.datasets.generate import generate
+    from ilkit.datasets.generation import generate
     from ilkit.datasets.naming import dataset_id_for
     from ilkit.datasets.sampler import DeviceBatchSampler
     from ilkit.datasets.store import delete, describe, list_datasets, load
-    from ilkit.datasets.verify import verify
+    from ilkit.datasets.verification import verify
 
 
 def __getattr__(name: str) -> Any:

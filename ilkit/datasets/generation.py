@@ -1,0 +1,393 @@
+"""Generate a task's expert dataset X as a Minari dataset, deterministically and atomically.
+
+The episodes are collected by :mod:`ilkit.datasets.rollout` (N envs in lock-step, W worker
+processes), wrapped in ``minari.data_collector.EpisodeBuffer`` s and written by
+``minari.create_dataset_from_buffers`` into a hidden temporary directory inside the Minari
+data directory (same filesystem). Checksums are added to the metadata and the finished
+dataset is renamed into place in one step: an interrupted run (Ctrl-C, kill -9, a full disk)
+leaves no dataset behind and an existing dataset is replaced only when ``force`` is given, by
+an atomic exchange.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import ctypes.util
+import errno
+import inspect
+import os
+import shutil
+import tempfile
+import warnings
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ilkit.datasets.errors import DatasetError, DatasetExistsError
+from ilkit.datasets.naming import dataset_id_for
+from ilkit.datasets.rollout import PREDICT_ROWS, EpisodeArrays, collect_parallel
+from ilkit.envs.seeds import training_seeds
+from ilkit.envs.tasks import TaskSpec, spec
+from ilkit.progress import progress_bar
+
+FORMATS = ("hdf5", "arrow")
+TMP_PREFIX = ".ilkit-tmp-"
+DEFAULT_ENVS = 16
+REF_EPISODES = 20
+"""Held-out episodes used to measure a reference return missing from ``references.json``."""
+
+
+def datasets_root() -> Path:
+    """Where Minari keeps local datasets (``MINARI_DATASETS_PATH`` or ``~/.minari/datasets``)."""
+    from minari.storage import get_dataset_path
+
+    return Path(get_dataset_path())
+
+
+def generate(
+    env_id: str,
+    *,
+    n_episodes: int,
+    seed: int,
+    policy: Any = None,
+    workers: int = 1,
+    data_format: str = "hdf5",
+    with_rewards: bool = False,
+    force: bool = False,
+    n_envs: int = DEFAULT_ENVS,
+    ref_scores: tuple[float, float] | None = None,
+    progress: bool = True,
+):
+    """Roll out the expert and write the Minari dataset ``ilkit/<Name>/expert-v0``.
+
+    Args:
+        env_id: an ilkit task, e.g. ``"ilkit/CartPole-v0"``.
+        n_episodes: episodes to record (each exactly the task's horizon long).
+        seed: user seed; episode ``i`` is reset with ``training_seeds(seed, n_episodes)[i]``,
+            never a held-out evaluation seed.
+        policy: anything with SB3's ``predict`` or the path of a policy artifact; None means
+            the bundled expert ``ilkit.experts.load(env_id)``. Actions are deterministic.
+        workers: processes the episodes are split over (contiguous chunks).
+        data_format: Minari storage, ``"hdf5"`` or ``"arrow"``.
+        with_rewards: record the true reward (from the scorer) instead of zeros, under the
+            dataset id ``ilkit/<Name>/expert-withrewards-v0``.
+        force: replace an existing dataset of the same id (atomically).
+        n_envs: episodes stepped in lock-step per worker.
+        ref_scores: ``(ref_min_score, ref_max_score)`` to record instead of the task's
+            reference returns (or, when those are not measured yet, a measurement here).
+        progress: draw a progress bar on stderr.
+
+    Returns:
+        The new ``minari.MinariDataset``. Its data files are byte-identical for the same
+        (task, policy, seed, n_episodes, format) whatever ``workers`` and ``n_envs``.
+    """
+    task = spec(env_id)
+    _check_args(n_episodes, seed, workers, n_envs, data_format)
+    dataset_id = dataset_id_for(task.id, with_rewards=with_rewards)
+    root = datasets_root()
+    final = root / dataset_id
+    if final.exists() and not force:
+        raise DatasetExistsError(f"{dataset_id} already exists in {root} (use --force to replace)")
+    policy, expert = _resolve_policy(policy, task)
+    seeds = training_seeds(seed, n_episodes)
+    with _one_torch_thread():  # batches of 16 rows: intra-op threads only contend
+        with progress_bar(
+            n_episodes * task.horizon, f"{task.id} rollouts", enabled=progress
+        ) as bar:
+            episodes = collect_parallel(
+                task.id, seeds, policy, workers=workers, n_envs=n_envs,
+                with_rewards=with_rewards, progress=bar,
+            )  # fmt: skip
+        refs = _reference_scores(task, policy, ref_scores)
+    metadata = _ilkit_metadata(task, expert, seed, seeds, with_rewards, data_format, refs)
+    _remove_stale_tmp(root)
+    tmp_root = Path(tempfile.mkdtemp(prefix=f"{TMP_PREFIX}{os.getpid()}-", dir=root))
+    try:
+        _write(tmp_root, dataset_id, task, episodes, metadata, refs, data_format)
+        _install(tmp_root / dataset_id, final, force=force)
+    except OSError as err:
+        if err.errno == errno.ENOSPC:
+            raise DatasetError(f"no space left on device while writing {dataset_id}") from None
+        raise DatasetError(f"cannot write {dataset_id} in {root}: {err}") from None
+    finally:
+        shutil.rmtree(tmp_root, ignore_errors=True)
+    from minari import load_dataset
+
+    return load_dataset(dataset_id)
+
+
+@contextlib.contextmanager
+def _one_torch_thread() -> Iterator[None]:
+    """Policy calls on small batches: one intra-op thread (more only spin and contend)."""
+    import torch
+
+    old = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(old)
+
+
+def _check_args(n_episodes: int, seed: int, workers: int, n_envs: int, data_format: str) -> None:
+    if not isinstance(n_episodes, int | np.integer) or n_episodes < 1:
+        raise DatasetError(f"n_episodes must be a positive integer, got {n_episodes!r}")
+    if not 0 <= seed < 2**31:
+        raise DatasetError(f"seed must be in [0, 2**31), got {seed}")
+    if workers < 1 or n_envs < 1:
+        raise DatasetError(f"workers and n_envs must be >= 1, got {workers} and {n_envs}")
+    if data_format not in FORMATS:
+        raise DatasetError(f"data_format must be one of {', '.join(FORMATS)}, got {data_format!r}")
+
+
+def _resolve_policy(policy: Any, task: TaskSpec) -> tuple[Any, dict[str, Any]]:
+    """The policy object and what the metadata says about it."""
+    from ilkit.policies import load_policy
+    from ilkit.policies.spaces import same_shape
+
+    if policy is None:
+        try:
+            from ilkit.experts import load as load_expert
+        except ImportError:
+            raise DatasetError(
+                f"no bundled expert is available for {task.id}; pass policy= (or --policy)"
+            ) from None
+        kwargs = {"device": "cpu"} if "device" in inspect.signature(load_expert).parameters else {}
+        policy = load_expert(task.id, **kwargs)
+        source = "bundled expert"
+    elif isinstance(policy, str | os.PathLike):
+        path = policy
+        policy = load_policy(path, device="cpu")  # small batches: the CPU beats a GPU here
+        source = f"policy artifact {Path(path).name}"
+    else:
+        source = f"{type(policy).__module__}.{type(policy).__qualname__}"
+    manifest = dict(getattr(policy, "manifest", None) or {})
+    if not callable(getattr(policy, "predict", None)):
+        raise DatasetError(f"policy {source} has no predict(obs, deterministic=...) method")
+    from ilkit.envs.hidden import HiddenRewardEnv
+
+    env = HiddenRewardEnv(task.id)
+    for name in ("observation_space", "action_space"):
+        space = getattr(policy, name, None)
+        if space is not None and not same_shape(space, getattr(env, name)):
+            raise DatasetError(
+                f"policy {name} {space} does not fit {task.id}'s {getattr(env, name)}"
+            )
+    env.close()
+    name = manifest.get("name") or manifest.get("expert") or manifest.get("algorithm") or source
+    figures = {k: v for k, v in manifest.items() if k not in ("observation_space", "action_space")}
+    return policy, {"name": str(name), "source": source, "manifest": figures}
+
+
+def _reference_scores(
+    task: TaskSpec, policy: Any, given: tuple[float, float] | None
+) -> dict[str, Any]:
+    """``ref_min_score`` / ``ref_max_score`` for ``minari.get_normalized_score``.
+
+    The task's reference returns (random and bundled expert, held-out seeds) when
+    ``references.json`` has them; otherwise measured here on held-out seeds with the true
+    reward: uniform random actions for the minimum, the generating policy for the maximum.
+    """
+    from ilkit.evaluation import RandomPolicy, evaluate
+
+    if given is not None:
+        lo, hi = (float(v) for v in given)
+        source = "given by the caller"
+        return {"ref_min_score": lo, "ref_min_score_source": source,
+                "ref_max_score": hi, "ref_max_score_source": source}  # fmt: skip
+    out: dict[str, Any] = {}
+    for key, known, make in (
+        ("ref_min_score", task.ref_random_return, lambda env: RandomPolicy(env.action_space)),
+        ("ref_max_score", task.ref_expert_return, lambda env: policy),
+    ):
+        if known is not None:
+            out[key], out[f"{key}_source"] = float(known), "ilkit/envs/references.json"
+            continue
+        from ilkit.envs.hidden import HiddenRewardEnv
+
+        env = HiddenRewardEnv(task.id)
+        result = evaluate(make(env), task.id, n_episodes=REF_EPISODES, n_envs=PREDICT_ROWS)
+        env.close()
+        out[key] = result.mean
+        out[f"{key}_source"] = f"measured: {REF_EPISODES} held-out episodes, true reward"
+    return out
+
+
+def _ilkit_metadata(
+    task: TaskSpec,
+    expert: dict[str, Any],
+    seed: int,
+    seeds: list[int],
+    with_rewards: bool,
+    data_format: str,
+    refs: dict[str, Any],
+) -> dict[str, Any]:
+    """The ``ilkit`` block of the dataset metadata (no timestamps: metadata is reproducible)."""
+    import ilkit
+
+    return {
+        "ilkit_version": ilkit.__version__,
+        "env_id": task.id,
+        "task": task.to_dict(),
+        "expert": expert,
+        "seed": seed,
+        "episode_seeds": seeds,
+        "seed_rule": "ilkit.envs.training_seeds(seed, n_episodes); never held-out seeds",
+        "deterministic_actions": True,
+        "rewards": (
+            "true reward from ilkit.evaluation's scorer (offline-RL dataset, not the HR-MDP's X)"
+            if with_rewards
+            else "zeros: the HR-MDP hides its reward; X holds (s, a) only"
+        ),
+        "with_rewards": with_rewards,
+        "data_format": data_format,
+        "references": {k: v for k, v in refs.items() if k.endswith("_source")},
+    }
+
+
+def _buffers(episodes: list[EpisodeArrays], horizon: int) -> list:
+    from minari.data_collector import EpisodeBuffer
+
+    terminations = np.zeros(horizon, dtype=bool)  # the tasks never terminate ...
+    truncations = np.zeros(horizon, dtype=bool)
+    truncations[-1] = True  # ... and are cut off at exactly the horizon
+    return [
+        EpisodeBuffer(
+            id=i,
+            seed=ep.seed,
+            observations=ep.observations,
+            actions=ep.actions,
+            rewards=ep.rewards,
+            terminations=terminations,
+            truncations=truncations,
+        )
+        for i, ep in enumerate(episodes)
+    ]
+
+
+@contextlib.contextmanager
+def _minari_root(path: Path) -> Iterator[None]:
+    """Point Minari at ``path`` while it writes (it reads MINARI_DATASETS_PATH on each call)."""
+    old = os.environ.get("MINARI_DATASETS_PATH")
+    os.environ["MINARI_DATASETS_PATH"] = str(path)
+    try:
+        yield
+    finally:
+        if old is None:
+            os.environ.pop("MINARI_DATASETS_PATH", None)
+        else:
+            os.environ["MINARI_DATASETS_PATH"] = old
+
+
+def _write(
+    tmp_root: Path,
+    dataset_id: str,
+    task: TaskSpec,
+    episodes: list[EpisodeArrays],
+    ilkit_meta: dict[str, Any],
+    refs: dict[str, Any],
+    data_format: str,
+) -> None:
+    import gymnasium as gym
+    from minari import create_dataset_from_buffers
+    from minari.dataset.minari_storage import MinariStorage
+
+    from ilkit.datasets.checksums import data_file_checksums
+
+    with _minari_root(tmp_root), warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # author email, code permalink: none
+        create_dataset_from_buffers(
+            dataset_id,
+            _buffers(episodes, task.horizon),
+            env=gym.spec(task.id),
+            eval_env=gym.spec(task.id),
+            algorithm_name=ilkit_meta["expert"]["name"],
+            author="ilkit",
+            description=_description(task, len(episodes), ilkit_meta),
+            ref_min_score=refs["ref_min_score"],
+            ref_max_score=refs["ref_max_score"],
+            num_episodes_average_score=REF_EPISODES,
+            data_format=data_format,
+        )
+    data_path = tmp_root / dataset_id / "data"
+    storage = MinariStorage.read(data_path)
+    ilkit_meta = dict(ilkit_meta, checksums=data_file_checksums(data_path))
+    storage.update_metadata({"ilkit": ilkit_meta})
+    _fsync_tree(tmp_root / dataset_id)
+
+
+def _description(task: TaskSpec, n: int, meta: dict[str, Any]) -> str:
+    rewards = "true rewards (offline RL)" if meta["with_rewards"] else "rewards zeroed (hidden)"
+    return (
+        f"Expert demonstrations X of the ilkit HR-MDP {task.id}: {n} episodes of exactly "
+        f"{task.horizon} steps by {meta['expert']['name']}, deterministic actions; {rewards}. "
+        f"Never terminates, truncated at the horizon; discount gamma={task.gamma}."
+    )
+
+
+def _fsync_tree(path: Path) -> None:
+    """Flush the files to disk before the rename makes them visible."""
+    for file in sorted(p for p in path.rglob("*") if p.is_file()):
+        with open(file, "rb") as f:
+            os.fsync(f.fileno())
+
+
+_RENAME_EXCHANGE = 2
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Atomically swap two paths (Linux renameat2); False where unsupported."""
+    libc_name = ctypes.util.find_library("c")
+    if libc_name is None:
+        return False
+    libc = ctypes.CDLL(libc_name, use_errno=True)
+    if not hasattr(libc, "renameat2"):
+        return False
+    at_fdcwd = -100
+    rc = libc.renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), _RENAME_EXCHANGE)
+    return rc == 0
+
+
+def _install(new: Path, final: Path, *, force: bool) -> None:
+    """Make ``new`` visible as ``final`` in one rename (an atomic exchange when replacing)."""
+    from minari.dataset.minari_dataset import parse_dataset_id
+    from minari.namespace import create_namespace, list_local_namespaces
+
+    dataset_id = str(final.relative_to(datasets_root()))
+    namespace = parse_dataset_id(dataset_id)[0]
+    if namespace is not None and namespace not in list_local_namespaces():
+        create_namespace(namespace, description="ilkit HR-MDP expert datasets")
+    final.parent.mkdir(parents=True, exist_ok=True)
+    if final.exists():
+        if not force:
+            raise DatasetExistsError(f"{dataset_id} appeared while generating; not replaced")
+        if not _exchange(new, final):  # fallback: a short window without the dataset
+            old = new.with_name(new.name + ".old")
+            os.rename(final, old)
+            os.rename(new, final)
+        return  # the old dataset now sits in the temporary directory, removed with it
+    os.rename(new, final)
+
+
+def _remove_stale_tmp(root: Path) -> None:
+    """Delete temporary directories left by generations that were killed (their pid is gone)."""
+    for path in root.glob(f"{TMP_PREFIX}*"):
+        try:
+            pid = int(path.name[len(TMP_PREFIX) :].split("-")[0])
+        except ValueError:
+            continue
+        if pid != os.getpid() and not _pid_alive(pid):
+            shutil.rmtree(path, ignore_errors=True)
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
