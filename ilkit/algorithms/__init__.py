@@ -14,7 +14,7 @@ from ilkit.algorithms.configs import (
     default_config,
     make_config,
 )
-from ilkit.algorithms.train import TrainResult, train
+from ilkit.algorithms.training import TrainResult, train
 
 __all__ = [
     "ALGORITHMS",

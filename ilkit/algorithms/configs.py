@@ -81,12 +81,13 @@ class AdversarialConfig:
     """Parallel environments of the generator."""
     demo_batch_size: int = 1024
     """Expert samples per discriminator batch (plus as many generator samples)."""
-    n_disc_updates_per_round: int = 4
+    n_disc_updates_per_round: int = 16
     """Discriminator steps after each generator rollout."""
     gen_replay_buffer_capacity: int = 0
     """Generator samples kept for the discriminator (0: one rollout, imitation's default)."""
-    disc_lr: float = 5e-4
-    """Adam learning rate of the discriminator."""
+    disc_lr: float = 3e-3
+    """Adam learning rate of the discriminator (slower rates leave it near chance on
+    CartPole, so the generator gets no signal)."""
     reward_net_arch: tuple[int, ...] = (32, 32)
     """Hidden layers of the reward net."""
     n_steps: int = 256
@@ -111,7 +112,7 @@ class AdversarialConfig:
     """Hidden layers of the generator's policy and value MLPs."""
     activation: str = "tanh"
     """Activation of the generator MLPs: tanh, relu, elu, leaky_relu, gelu."""
-    normalize_obs: bool = False
+    normalize_obs: bool = True
     """Standardise observations with the demonstrations' mean/std (stored in the artifact)."""
     eval_every: int = 10
     """Rounds between learning-curve evaluations (0: final evaluation only)."""
@@ -165,7 +166,7 @@ _TASK_DEFAULTS: dict[str, dict[str, dict[str, Any]]] = {
         },
     },
     "gail": {
-        "CartPole": {"total_timesteps": 150_000},
+        "CartPole": {"total_timesteps": 100_000},
         "Pendulum": {"total_timesteps": 300_000},
         "Hopper": {
             "demo_batch_size": 128,
@@ -208,7 +209,7 @@ _TASK_DEFAULTS: dict[str, dict[str, dict[str, Any]]] = {
         },
     },
     "airl": {
-        "CartPole": {"total_timesteps": 150_000},
+        "CartPole": {"total_timesteps": 100_000},
         "Pendulum": {"total_timesteps": 300_000},
         "Hopper": {
             "demo_batch_size": 2048,
@@ -254,6 +255,8 @@ _TASK_DEFAULTS: dict[str, dict[str, dict[str, Any]]] = {
 for _algo in ALGORITHMS:  # MuJoCo observations span very different scales
     for _name in _MUJOCO:
         _TASK_DEFAULTS[_algo].setdefault(_name, {}).setdefault("normalize_obs", True)
+        if _algo in ("gail", "airl"):  # imitation's tuned runs use Adam's default rate
+            _TASK_DEFAULTS[_algo][_name].setdefault("disc_lr", 1e-3)
 
 
 def check_algorithm(algo: str) -> str:
