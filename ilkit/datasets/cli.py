@@ -88,7 +88,6 @@ def generate(
     from ilkit.cli import echo_json
     from ilkit.datasets.generation import generate as run
     from ilkit.datasets.store import describe
-    from ilkit.progress import log
 
     dataset = run(
         env_id, n_episodes=episodes, seed=seed, policy=policy_path, workers=workers,
@@ -98,8 +97,11 @@ def generate(
     if as_json:
         echo_json(summary)
     else:
-        log(f"wrote {summary['dataset_id']}: {summary['episodes']} episodes, "
-            f"{summary['steps']} steps, {summary['size_mb']} MB in {summary['path']}")  # fmt: skip
+        click.echo(
+            f"wrote {summary['dataset_id']}: {summary['episodes']} episodes, "
+            f"{summary['steps']} steps, {summary['size_mb']} MB in {summary['path']}",
+            err=True,
+        )
 
 
 @click.group()

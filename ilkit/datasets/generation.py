@@ -177,7 +177,10 @@ def _resolve_policy(policy: Any, task: TaskSpec) -> tuple[Any, dict[str, Any]]:
                 f"policy {name} {space} does not fit {task.id}'s {getattr(env, name)}"
             )
     env.close()
-    name = manifest.get("name") or manifest.get("expert") or manifest.get("algorithm") or source
+    kind = " ".join(str(manifest[k]) for k in ("algorithm", "controller") if manifest.get(k))
+    name = manifest.get("name") or kind or source
+    if source == "bundled expert":
+        name = f"ilkit bundled expert ({name})"
     figures = {k: v for k, v in manifest.items() if k not in ("observation_space", "action_space")}
     return policy, {"name": str(name), "source": source, "manifest": figures}
 
@@ -185,35 +188,48 @@ def _resolve_policy(policy: Any, task: TaskSpec) -> tuple[Any, dict[str, Any]]:
 def _reference_scores(
     task: TaskSpec, policy: Any, given: tuple[float, float] | None
 ) -> dict[str, Any]:
-    """``ref_min_score`` / ``ref_max_score`` for ``minari.get_normalized_score``.
+    """``ref_min_score`` / ``ref_max_score`` (and where each came from) for Minari.
 
-    The task's reference returns (random and bundled expert, held-out seeds) when
-    ``references.json`` has them; otherwise measured here on held-out seeds with the true
-    reward: uniform random actions for the minimum, the generating policy for the maximum.
+    In order of preference: the values given by the caller; the task's reference returns in
+    ``references.json`` (random and bundled expert, held-out seeds); for the maximum, the
+    generating policy's manifest figure ``true_return`` when measured on held-out seeds;
+    otherwise a measurement here on held-out seeds with the true reward (uniform random
+    actions for the minimum, the generating policy for the maximum).
     """
-    from ilkit.evaluation import RandomPolicy, evaluate
-
     if given is not None:
         lo, hi = (float(v) for v in given)
-        source = "given by the caller"
-        return {"ref_min_score": lo, "ref_min_score_source": source,
-                "ref_max_score": hi, "ref_max_score_source": source}  # fmt: skip
-    out: dict[str, Any] = {}
-    for key, known, make in (
-        ("ref_min_score", task.ref_random_return, lambda env: RandomPolicy(env.action_space)),
-        ("ref_max_score", task.ref_expert_return, lambda env: policy),
-    ):
-        if known is not None:
-            out[key], out[f"{key}_source"] = float(known), "ilkit/envs/references.json"
-            continue
-        from ilkit.envs.hidden import HiddenRewardEnv
+        return {"ref_min_score": lo, "ref_min_score_source": "given by the caller",
+                "ref_max_score": hi, "ref_max_score_source": "given by the caller"}  # fmt: skip
+    refs_file = "ilkit/envs/references.json"
+    true_return = (getattr(policy, "manifest", None) or {}).get("true_return") or {}
+    if task.ref_random_return is not None:
+        lo, lo_source = task.ref_random_return, refs_file
+    else:
+        lo, lo_source = _measure(task, None), _measured()
+    if task.ref_expert_return is not None:
+        hi, hi_source = task.ref_expert_return, refs_file
+    elif true_return.get("seeds") == "heldout" and true_return.get("mean") is not None:
+        hi, hi_source = true_return["mean"], "the policy manifest's true_return (held-out seeds)"
+    else:
+        hi, hi_source = _measure(task, policy), _measured()
+    return {"ref_min_score": float(lo), "ref_min_score_source": lo_source,
+            "ref_max_score": float(hi), "ref_max_score_source": hi_source}  # fmt: skip
 
+
+def _measured() -> str:
+    return f"measured here: {REF_EPISODES} held-out episodes, true reward"
+
+
+def _measure(task: TaskSpec, policy: Any) -> float:
+    """Mean true return on held-out seeds of ``policy`` (None: uniform random actions)."""
+    from ilkit.envs.hidden import HiddenRewardEnv
+    from ilkit.evaluation import RandomPolicy, evaluate
+
+    if policy is None:
         env = HiddenRewardEnv(task.id)
-        result = evaluate(make(env), task.id, n_episodes=REF_EPISODES, n_envs=PREDICT_ROWS)
+        policy = RandomPolicy(env.action_space)
         env.close()
-        out[key] = result.mean
-        out[f"{key}_source"] = f"measured: {REF_EPISODES} held-out episodes, true reward"
-    return out
+    return evaluate(policy, task.id, n_episodes=REF_EPISODES, n_envs=PREDICT_ROWS).mean
 
 
 def _ilkit_metadata(
