@@ -25,6 +25,7 @@ COMMANDS = {
     "datasets": "ilkit.datasets.cli:datasets",
     "evaluate": "ilkit.evaluation.cli:evaluate",
     "leaderboard": "ilkit.evaluation.cli:leaderboard",
+    "train": "ilkit.algorithms.cli:train",
 }  # each concern adds its own line here
 
 

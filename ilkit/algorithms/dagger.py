@@ -47,26 +47,35 @@ def load_expert(env_id: str):
     return load(env_id)
 
 
-def _make_dagger_trainer(ctx: RunContext, venv, bc_trainer):
-    """imitation's DAggerTrainer whose BC data comes from the device-resident sampler."""
+def _make_dagger_trainer(ctx: RunContext, venv, bc_trainer, dataset_trajs: list):
+    """imitation's DAggerTrainer whose BC data comes from the device-resident sampler.
+
+    Round 0 is the dataset, held in memory; the rounds the collector records are read from the
+    scratch directory as in imitation.
+    """
     from imitation.algorithms import dagger
+    from imitation.data import rollout
 
     class DeviceDAggerTrainer(dagger.DAggerTrainer):
         def _try_load_demos(self) -> None:
-            # Same as the parent, except the aggregated data goes to BC as device tensors
+            # As the parent, except that the aggregated data goes to BC as device tensors
             # instead of a DataLoader that collates every sample in Python.
-            demo_dir = self._demo_dir_path_for_round()
-            if not demo_dir.is_dir() or not self._get_demo_paths(demo_dir):
-                raise dagger.NeedsDemosException(f"no demos for round {self.round_num}")
-            if self._last_loaded_round < self.round_num:
+            if self._last_loaded_round >= self.round_num:
+                return
+            if self.round_num == 0:
+                transitions = rollout.flatten_trajectories(self._all_demos)
+            else:
+                demo_dir = self._demo_dir_path_for_round()
+                if not demo_dir.is_dir() or not self._get_demo_paths(demo_dir):
+                    raise dagger.NeedsDemosException(f"no demos for round {self.round_num}")
                 transitions, _ = self._load_all_demos()
-                ctx.require_transitions(len(transitions), self.batch_size)
-                self.bc_trainer.set_demonstrations(
-                    device_batches(ctx, transitions.obs, transitions.acts)
-                )
-                self._last_loaded_round = self.round_num
+            ctx.require_transitions(len(transitions), self.batch_size)
+            self.bc_trainer.set_demonstrations(
+                device_batches(ctx, transitions.obs, transitions.acts)
+            )
+            self._last_loaded_round = self.round_num
 
-    return DeviceDAggerTrainer(
+    trainer = DeviceDAggerTrainer(
         venv=venv,
         scratch_dir=ctx.scratch_dir,
         rng=ctx.rng,
@@ -74,12 +83,15 @@ def _make_dagger_trainer(ctx: RunContext, venv, bc_trainer):
         bc_trainer=bc_trainer,
         custom_logger=ctx.logger,
     )
+    trainer._all_demos = list(dataset_trajs)
+    return trainer
 
 
 def run_dagger(ctx: RunContext) -> RunOutput:
-    from imitation.algorithms import dagger
+    import datasets as hf_datasets  # imitation stores DAgger rounds as HuggingFace datasets
     from imitation.data import rollout, types
 
+    hf_datasets.disable_progress_bars()
     cfg = ctx.config
     expert = load_expert(ctx.env_id)
     trajs = list(ctx.demos.trajectories)
@@ -93,12 +105,8 @@ def run_dagger(ctx: RunContext) -> RunOutput:
     counter = make_training_venv(ctx.env_id, cfg.n_envs, ctx.seed)
     venv = counter if norm is None else NormalizedObsVecEnv(counter, norm)
     bc_trainer = make_bc_trainer(ctx, venv.observation_space, venv.action_space)
-    trainer = _make_dagger_trainer(ctx, venv, bc_trainer)
+    trainer = _make_dagger_trainer(ctx, venv, bc_trainer, trajs)
     oracle = CountingExpert(expert, norm)
-    for i, traj in enumerate(trajs):  # round 0 = the dataset (no queries, no env steps)
-        dagger._save_dagger_demo(
-            traj, i, trainer._demo_dir_path_for_round(), ctx.rng, prefix="dataset"
-        )
 
     curve: list[dict[str, Any]] = []
     bc_kwargs = {"n_epochs": cfg.n_epochs, "progress_bar": False, "log_rollouts_venv": None}
