@@ -210,7 +210,6 @@ def run(
     from ilkit.evaluation.leaderboard import BoardConfig, run_leaderboard
     from ilkit.evaluation.reports import to_markdown
     from ilkit.evaluation.safety import MB, Limits
-    from ilkit.progress import log
 
     env_ids = tuple(e for raw in envs for e in raw.replace(",", " ").split())
     config = BoardConfig(
@@ -228,12 +227,12 @@ def run(
             max_file_bytes=max_file_mb * MB, max_total_bytes=max(1024, 4 * max_file_mb) * MB
         ),
     )
-    board = run_leaderboard(submissions_dir, out, config, log=log)
+    board = run_leaderboard(submissions_dir, out, config, log=lambda m: click.echo(m, err=True))
     if as_json:
         echo_json(board)
     else:
         click.echo(to_markdown(board), nl=False)
-        log(f"wrote {out}/leaderboard.json, .csv, .md and .html")
+        click.echo(f"wrote {out}/leaderboard.json, .csv, .md and .html", err=True)
 
 
 @leaderboard.command("show")

@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 
 import numpy as np
@@ -44,13 +45,15 @@ def iqm_with_ci(
 
     if not scores:
         return {}
-    point, intervals = rly.get_interval_estimates(
-        {k: np.asarray(v, dtype=np.float64) for k, v in scores.items()},
-        lambda x: np.array([metrics.aggregate_iqm(x)]),
-        reps=reps,
-        confidence_interval_size=CONFIDENCE,
-        random_state=np.random.RandomState(seed),
-    )
+    with warnings.catch_warnings():  # arch deprecates the RandomState that rliable passes
+        warnings.simplefilter("ignore", FutureWarning)
+        point, intervals = rly.get_interval_estimates(
+            {k: np.asarray(v, dtype=np.float64) for k, v in scores.items()},
+            lambda x: np.array([metrics.aggregate_iqm(x)]),
+            reps=reps,
+            confidence_interval_size=CONFIDENCE,
+            random_state=np.random.RandomState(seed),
+        )
     return {
         k: (float(point[k][0]), float(intervals[k][0][0]), float(intervals[k][1][0]))
         for k in scores

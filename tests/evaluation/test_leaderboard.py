@@ -1,0 +1,336 @@
+"""The leaderboard end to end: real worker processes, limits, failures, resume, Ray."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+from evalhelpers import (
+    BAD,
+    CARTPOLE,
+    GOOD,
+    PENDULUM,
+    declared_manifest,
+    poison_sb3_zip,
+    save_cartpole,
+    sb3_zip,
+    torch_payload,
+)
+
+from ilkit.cli import cli
+from ilkit.envs import tasks
+from ilkit.evaluation import evaluate
+from ilkit.evaluation.worker import seeds_for
+from ilkit.policies import save_policy
+
+REFS = {CARTPOLE: {"random": {"mean": 20.0}, "expert": {"mean": 500.0}}}
+
+
+@pytest.fixture
+def references(monkeypatch):
+    """Reference returns for CartPole (the board's statistics run in this process)."""
+    monkeypatch.setattr(tasks, "_references", lambda: REFS)
+
+
+def _run(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(cli, ["leaderboard", "run", *args])
+    return result.exit_code, result.stdout, result.stderr
+
+
+def _board(out: Path) -> dict:
+    return json.loads((out / "leaderboard.json").read_text())
+
+
+def _entries(out: Path) -> dict[str, dict]:
+    return {e["name"]: e for e in _board(out)["entries"]}
+
+
+def test_board_ranks_tracks_failures_and_reports(tmp_path, references):
+    subs = tmp_path / "subs"
+    save_cartpole(subs / "good", GOOD, training={"offline": True, "demos": 10})
+    save_cartpole(
+        subs / "weak", (0.0, 0.0, 1.0, 0.0), training={"offline": False, "env_steps": 5000}
+    )
+    save_cartpole(subs / "bad", BAD)
+    (subs / "zoo").mkdir()
+    sb3_zip(subs / "zoo" / "ppo.zip", GOOD)
+    declared_manifest(subs / "zoo" / "ppo.json", "ppo.zip", training={"expert_queries": 300})
+    marker = tmp_path / "pwned"
+    (subs / "evil").mkdir()
+    poison_sb3_zip(
+        subs / "zoo" / "ppo.zip", subs / "evil" / "ppo.zip", "policy.pth", torch_payload(marker)
+    )
+    declared_manifest(subs / "evil" / "ppo.json", "ppo.zip")
+    with zipfile.ZipFile(subs / "sneaky.zip", "w") as archive:
+        archive.writestr("../../escape.json", "{}")
+    out = tmp_path / "board"
+
+    code, stdout, stderr = _run(
+        str(subs), "--envs", CARTPOLE, "--episodes", "4", "--seeds", "3", "--out", str(out)
+    )
+    assert code == 0, stderr
+    entries = _entries(out)
+    assert set(entries) == {"good", "weak", "bad", "zoo", "evil", "sneaky"}
+    assert not marker.exists() and not (tmp_path / "escape.json").exists()
+
+    # Ranks: good and the SB3 zip of the same policy tie; weak and bad follow, distinguishable.
+    assert entries["good"]["rank"] == entries["zoo"]["rank"] == 1
+    assert entries["good"]["tied_with"] == ["zoo"]
+    assert entries["weak"]["rank"] == 3 and entries["bad"]["rank"] == 4
+    good = entries["good"]
+    assert good["aggregate"]["point"] == pytest.approx(1.0)
+    assert good["tasks"][CARTPOLE]["mean"] == 500.0 and good["tasks"][CARTPOLE]["n_episodes"] == 12
+    lo, hi = entries["weak"]["aggregate"]["ci"]
+    assert lo <= entries["weak"]["aggregate"]["point"] <= hi < 1.0
+
+    # The same held-out seeds as evaluate(): the board reproduces an in-process evaluation.
+    weak_returns = [
+        r
+        for k in range(3)
+        for r in evaluate(str(subs / "weak"), CARTPOLE, n_episodes=4, seeds=seeds_for(k, 4)).returns
+    ]
+    assert entries["weak"]["tasks"][CARTPOLE]["mean"] == pytest.approx(np.mean(weak_returns))
+
+    # Tracks from the training manifests; absent fields stay unknown (None).
+    assert good["track"] == {
+        "offline": True,
+        "env_steps": None,
+        "expert_queries": None,
+        "demos": 10,
+    }
+    assert entries["weak"]["track"]["env_steps"] == 5000
+    assert entries["zoo"]["track"]["expert_queries"] == 300
+
+    # Failures carry their reason and leave the entry unranked.
+    evil = entries["evil"]
+    assert evil["rank"] is None and not evil["complete"]
+    assert {f["kind"] for f in evil["failures"]} == {"unsafe"}
+    assert "unpickling" in evil["failures"][0]["reason"]
+    assert entries["sneaky"]["failures"][0]["kind"] == "rejected"
+
+    csv_lines = (out / "leaderboard.csv").read_text().splitlines()
+    assert len(csv_lines) == 1 + 6 and csv_lines[0].startswith("rank,entry,status")
+    md = (out / "leaderboard.md").read_text()
+    assert "| 1= | good |" in md and "## Failed cells" in md
+    assert "| 1= | good |" in stdout
+    html = (out / "leaderboard.html").read_text()
+    assert "<svg" in html and "http://" not in html.replace("http://www.w3.org/2000/svg", "")
+    assert len(list((out / "cells").glob("*/*/seed-*.json"))) == 6 * 3
+
+    # A second run finds every cell done and evaluates nothing.
+    code, _, stderr = _run(
+        str(subs), "--envs", CARTPOLE, "--episodes", "4", "--seeds", "3", "--out", str(out)
+    )
+    assert code == 0 and "18 cells already done" in stderr and "0 to evaluate" in stderr
+
+
+def _pendulum_out_of_bounds(path: Path) -> Path:
+    """A Pendulum policy that declares a wide action space and pushes torque 100 (max is 2)."""
+    import torch as th
+    from gymnasium import spaces
+    from stable_baselines3.common.policies import ActorCriticPolicy
+
+    from ilkit.evaluation.scoring import make_scoring_env
+
+    env = make_scoring_env(PENDULUM)
+    wide = spaces.Box(-1000.0, 1000.0, (1,), np.float32)
+    module = ActorCriticPolicy(env.observation_space, wide, lambda _: 0.0, net_arch=[])
+    with th.no_grad():
+        module.action_net.weight.zero_()
+        module.action_net.bias.fill_(100.0)
+    return save_policy(path, env_id=PENDULUM, manifest={}, module=module)
+
+
+def test_hang_memory_and_malformed_actions_fail_their_cells_only(tmp_path):
+    subs = tmp_path / "subs"
+    save_cartpole(subs / "good", GOOD)
+    _pendulum_out_of_bounds(subs / "wild" / "pendulum")
+    # Architectures declared so large that building them exhausts memory, or takes minutes
+    # (orthogonal initialisation of many 2048x2048 layers): honest, data-only ways to blow up.
+    empty = subs / "huge"
+    empty.mkdir()
+    from safetensors.numpy import save_file
+
+    save_file({"unused": np.zeros(1, dtype=np.float32)}, str(empty / "w.safetensors"))
+    (empty / "m.json").write_text(
+        json.dumps(
+            {
+                "env_id": CARTPOLE,
+                "kind": "actor_critic",
+                "weights": "w.safetensors",
+                "architecture": {"net_arch": [60000, 60000]},
+            }
+        )
+    )
+    slow = subs / "slow"
+    slow.mkdir()
+    save_file({"unused": np.zeros(1, dtype=np.float32)}, str(slow / "w.safetensors"))
+    (slow / "m.json").write_text(
+        json.dumps(
+            {
+                "env_id": CARTPOLE,
+                "kind": "actor_critic",
+                "weights": "w.safetensors",
+                "architecture": {"net_arch": [2048] * 12},
+            }
+        )
+    )
+    out = tmp_path / "board"
+    started = time.monotonic()
+    code, _, stderr = _run(
+        str(subs),
+        "--envs",
+        f"{CARTPOLE},{PENDULUM}",
+        "--episodes",
+        "2",
+        "--seeds",
+        "2",
+        "--out",
+        str(out),
+        "--timeout",
+        "15",
+        "--memory-mb",
+        "2048",
+    )
+    elapsed = time.monotonic() - started
+    assert code == 0, stderr
+    entries = _entries(out)
+    kinds = {
+        name: {f["kind"] for f in e["failures"] if f["kind"] != "missing"}
+        for name, e in entries.items()
+    }
+    assert kinds["huge"] == {"memory"}, entries["huge"]["failures"]
+    assert kinds["slow"] == {"timeout"}, entries["slow"]["failures"]
+    assert kinds["wild"] == {"invalid_action"}, entries["wild"]["failures"]
+    assert "outside the bounds" in entries["wild"]["failures"][-1]["reason"]
+    assert entries["good"]["tasks"][CARTPOLE]["mean"] == 500.0  # the rest completes
+    assert {f["kind"] for f in entries["good"]["failures"]} == {"missing"}  # no Pendulum policy
+    assert "wall-clock limit" in next(
+        f["reason"] for f in entries["slow"]["failures"] if f["kind"] == "timeout"
+    )
+    assert elapsed < 120  # the slow one was stopped at its limit, not run to the end
+
+
+def test_killed_run_resumes_without_redoing_finished_cells(tmp_path):
+    subs = tmp_path / "subs"
+    for i, w in enumerate([GOOD, BAD, (0.0, 0.0, 1.0, 0.0)]):
+        save_cartpole(subs / f"entry{i}", w)
+    out = tmp_path / "board"
+    args = [
+        str(subs),
+        "--envs",
+        CARTPOLE,
+        "--episodes",
+        "3",
+        "--seeds",
+        "2",
+        "--out",
+        str(out),
+        "--workers",
+        "1",
+    ]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "ilkit.cli", "leaderboard", "run", *args],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    cells = out / "cells"
+    deadline = time.monotonic() + 120
+    while not list(cells.glob("*/*/seed-*.json")) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    os.killpg(proc.pid, signal.SIGKILL)  # the run and its workers, mid-way
+    proc.wait()
+    before = {p: p.read_text() for p in cells.glob("*/*/seed-*.json")}
+    assert 0 < len(before) < 6, "kill the run mid-way"
+    for text in before.values():
+        json.loads(text)  # every stored cell is whole
+    assert not (out / "leaderboard.json").exists()
+
+    code, _, stderr = _run(*args)
+    assert code == 0, stderr
+    assert f"{len(before)} cells already done" in stderr
+    assert all(p.read_text() == text for p, text in before.items())  # not re-evaluated
+    entries = _entries(out)
+    assert len(entries) == 3 and all(e["complete"] for e in entries.values())
+    assert len(list(cells.glob("*/*/seed-*.json"))) == 6
+    assert entries["entry1"]["tasks"][CARTPOLE]["mean"] < 20
+
+    # A submission whose files change is evaluated again; the others are not.
+    shutil.rmtree(subs / "entry1")
+    save_cartpole(subs / "entry1", GOOD)
+    code, _, stderr = _run(*args)
+    assert code == 0 and "4 cells already done" in stderr and "2 to evaluate" in stderr
+    assert _entries(out)["entry1"]["tasks"][CARTPOLE]["mean"] == 500.0
+
+
+def test_bad_options_are_one_line_errors(tmp_path):
+    save_cartpole(tmp_path / "subs" / "a")
+    code, _, stderr = _run(
+        str(tmp_path / "subs"), "--envs", "ilkit/CartPol-v0", "--out", str(tmp_path / "o")
+    )
+    assert (
+        code == 1 and stderr.startswith("error: unknown environment") and "did you mean" in stderr
+    )
+    assert (
+        _run(
+            str(tmp_path / "subs"),
+            "--envs",
+            CARTPOLE,
+            "--out",
+            str(tmp_path / "o"),
+            "--episodes",
+            "1",
+            "--seeds",
+            "1",
+        )[0]
+        == 0
+    )
+    code, _, stderr = _run(
+        str(tmp_path / "subs"), "--envs", CARTPOLE, "--out", str(tmp_path / "o"), "--episodes", "2"
+    )
+    assert code == 1 and "--episodes 1" in stderr
+
+
+def test_ray_backend_runs_a_small_board(tmp_path):
+    if os.environ.get("CI") != "true":
+        pytest.importorskip("ray")
+    subs = tmp_path / "subs"
+    save_cartpole(subs / "good", GOOD)
+    save_cartpole(subs / "weak", (0.0, 0.0, 1.0, 0.0))
+    out = tmp_path / "board"
+    code, _, stderr = _run(
+        str(subs),
+        "--envs",
+        CARTPOLE,
+        "--episodes",
+        "3",
+        "--seeds",
+        "2",
+        "--out",
+        str(out),
+        "--backend",
+        "ray",
+        "--workers",
+        "2",
+    )
+    assert code == 0, stderr
+    entries = _entries(out)
+    assert entries["good"]["tasks"][CARTPOLE]["mean"] == 500.0
+    expected = [
+        r
+        for k in range(2)
+        for r in evaluate(str(subs / "weak"), CARTPOLE, n_episodes=3, seeds=seeds_for(k, 3)).returns
+    ]
+    assert entries["weak"]["tasks"][CARTPOLE]["mean"] == pytest.approx(np.mean(expected))
+    assert _board(out)["config"]["backend"] == "ray"
