@@ -18,6 +18,7 @@ truncation in offline RL; trajectories then end with ``terminal=False``.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Literal
 
@@ -53,13 +54,21 @@ def _indices(dataset: MinariDataset, n_episodes: int | None) -> np.ndarray:
     return indices[:n_episodes]
 
 
-def _episodes(dataset: MinariDataset, indices: np.ndarray) -> Iterator[EpisodeData]:
+@contextlib.contextmanager
+def _reading(dataset: MinariDataset) -> Iterator[None]:
+    """h5py / pyarrow errors on a damaged file -> one clear DatasetError."""
     try:
-        yield from dataset.iterate_episodes(indices)
-    except (OSError, KeyError, ValueError) as err:  # h5py/pyarrow on a damaged file
+        yield
+    except (OSError, KeyError, ValueError) as err:
+        first = str(err).splitlines()[0] if str(err) else type(err).__name__
         raise DatasetError(
-            f"cannot read {dataset.spec.dataset_id}: {err} (run `ilkit datasets verify`)"
+            f"cannot read {dataset.spec.dataset_id}: {first} (run `ilkit datasets verify`)"
         ) from None
+
+
+def _episodes(dataset: MinariDataset, indices: np.ndarray) -> Iterator[EpisodeData]:
+    with _reading(dataset):
+        yield from dataset.iterate_episodes(indices)
 
 
 def _check_flat(array: object, what: str) -> np.ndarray:
@@ -69,8 +78,8 @@ def _check_flat(array: object, what: str) -> np.ndarray:
 
 
 def _episode_lengths(dataset: MinariDataset, indices: np.ndarray) -> list[int]:
-    metadata = dataset.storage.get_episode_metadata(indices)
-    return [int(m["total_steps"]) for m in metadata]
+    with _reading(dataset):
+        return [int(m["total_steps"]) for m in dataset.storage.get_episode_metadata(indices)]
 
 
 def load_arrays(
