@@ -15,6 +15,7 @@ import json
 import os
 import tempfile
 import time
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -50,6 +51,9 @@ class TrainResult:
     """States the expert labelled during training (DAgger only)."""
     n_demos: int
     """Expert episodes of the dataset used."""
+    policy: Any = dataclasses.field(default=None, repr=False, compare=False)
+    """The trained policy in memory (SB3 ``predict`` with the run's obs normalisation); the
+    artifact reloads to the same actions."""
 
     @property
     def out_dir(self) -> Path:
@@ -149,11 +153,20 @@ def train(
             action_space=env.action_space,
             scratch_dir=Path(scratch),
         )
-        output = _runner(algo)(ctx)
+        with warnings.catch_warnings():
+            # Harmless and noisy: imitation's BC logger calls float() on loss tensors, and
+            # read-only demo arrays become tensors without a copy.
+            warnings.filterwarnings("ignore", message="Converting a tensor with requires_grad")
+            warnings.filterwarnings("ignore", message="The given NumPy array is not writable")
+            output = _runner(algo)(ctx)
     train_time = time.perf_counter() - start
     logger.close()
+    output.module.set_training_mode(False)
 
-    from ilkit.algorithms.common import evaluate_live
+    import imitation
+
+    from ilkit.algorithms.common import NormalizedPolicy, evaluate_live
+    from ilkit.policies.artifact import versions
 
     final = evaluate_live(output.module, output.obs_norm, task.id, 10, dev)
     metrics = _metrics(algo, task.id, cfg, seed, str(dev), demos, output, train_time, final)
@@ -172,6 +185,7 @@ def train(
             "device": str(dev),
             "wall_time_s": round(train_time, 2),
         },
+        "versions": {**versions(), "imitation": imitation.__version__},
     }
     from ilkit.policies import save_policy
 
@@ -204,6 +218,7 @@ def train(
         env_steps=output.env_steps,
         expert_queries=output.expert_queries,
         n_demos=demos.n_episodes,
+        policy=NormalizedPolicy(output.module, output.obs_norm),
     )
 
 
@@ -292,6 +307,7 @@ def _write_json_atomic(path: Path, data: Any) -> None:
         with os.fdopen(fd, "w") as f:
             json.dump(data, f, indent=2, default=_json_default)
             f.write("\n")
+        os.chmod(tmp, 0o644)  # mkstemp creates 0600; a run's metrics are meant to be shared
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):
@@ -333,7 +349,8 @@ def plot_curve(metrics: dict[str, Any], path: Path) -> None:
     ax.set_xlabel("BC epoch" if offline else "environment steps")
     ax.set_ylabel("true return (held-out seeds)")
     ax.set_title(f"{metrics['algorithm'].upper()} on {task.id}, seed {metrics['seed']}")
-    ax.legend(loc="best")
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(loc="best")
     fig.tight_layout()
     tmp = path.with_name(f".{path.name}.tmp.png")
     fig.savefig(tmp, dpi=100)
