@@ -177,18 +177,20 @@ def _svg_plot(board: dict[str, Any]) -> str:
             points.append((e["name"], stats["mean"], *stats["ci"]))
     if not points:
         return "<p>No entry has a score to plot.</p>"
-    lo = min(p[2] for p in points)
-    hi = max(p[3] for p in points)
+    normalized = any(e["aggregate"] for e in board["entries"])
+    refs = (0.0, 1.0) if normalized else ()  # random and expert on the normalized scale
+    lo = min([p[2] for p in points] + list(refs))
+    hi = max([p[3] for p in points] + list(refs))
     lo, hi = (lo - 0.5, hi + 0.5) if hi == lo else (lo - 0.05 * (hi - lo), hi + 0.05 * (hi - lo))
     left, width, row_h = 180, 420, 26
-    height = row_h * len(points) + 40
+    height = row_h * len(points) + 70
     x = lambda v: left + (v - lo) / (hi - lo) * width  # noqa: E731
     parts = [
         f'<svg id="plot" xmlns="http://www.w3.org/2000/svg" width="{left + width + 20}" '
         f'height="{height}" role="img" aria-label="scores with 95% CIs">'
     ]
     for i, (name, point, low, high) in enumerate(points):
-        y = 20 + i * row_h
+        y = 34 + i * row_h
         parts.append(
             f'<text x="{left - 8}" y="{y + 4}" text-anchor="end">{html.escape(name)}</text>'
             f'<line x1="{x(low):.1f}" x2="{x(high):.1f}" y1="{y}" y2="{y}" '
@@ -197,7 +199,18 @@ def _svg_plot(board: dict[str, Any]) -> str:
             f"<title>{html.escape(name)}: {_fmt(point)} [{_fmt(low)}, {_fmt(high)}]"
             "</title></circle>"
         )
-    axis_y = height - 14
+    axis_y = height - 30
+    for ref, label in zip(refs, ("random", "expert"), strict=False):
+        parts.append(
+            f'<line x1="{x(ref):.1f}" x2="{x(ref):.1f}" y1="16" y2="{axis_y - 8}" '
+            f'stroke="#bbb" stroke-dasharray="4 3"/>'
+            f'<text x="{x(ref):.1f}" y="11" text-anchor="middle">{label}</text>'
+        )
+    title = "IQM of normalized score" if normalized else "mean return"
+    parts.append(
+        f'<text x="{left + width / 2:.0f}" y="{height - 4}" text-anchor="middle">'
+        f"{title} (95% CI)</text>"
+    )
     parts.append(
         f'<line x1="{left}" x2="{left + width}" y1="{axis_y - 8}" y2="{axis_y - 8}" '
         'stroke="#999"/>'
@@ -233,7 +246,7 @@ document.querySelectorAll('#board th').forEach(function (th, col) {
 _CSS = """
 body { font-family: system-ui, sans-serif; margin: 2em; color: #222; }
 table { border-collapse: collapse; font-size: 14px; }
-th, td { border: 1px solid #ccc; padding: 4px 8px; text-align: left; }
+th, td { border: 1px solid #ccc; padding: 4px 8px; text-align: left; white-space: nowrap; }
 th { background: #eef; cursor: pointer; user-select: none; }
 th[data-order=asc]::after { content: " \\25B2"; } th[data-order=desc]::after { content: " \\25BC"; }
 tr.failed td { color: #a33; }

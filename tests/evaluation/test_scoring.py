@@ -16,8 +16,12 @@ def test_scorer_reveals_the_reward_the_public_env_hides():
 
 
 def test_evaluate_random_cartpole_on_heldout_seeds():
-    result = evaluate(RandomPolicy(gym.make("ilkit/CartPole-v0").action_space),
-                      "ilkit/CartPole-v0", n_episodes=12, n_envs=5)
+    result = evaluate(
+        RandomPolicy(gym.make("ilkit/CartPole-v0").action_space),
+        "ilkit/CartPole-v0",
+        n_episodes=12,
+        n_envs=5,
+    )
     assert result.seeds == tuple(heldout_seeds(12))
     assert len(result.returns) == 12 and 8 < result.mean < 60
 
