@@ -164,7 +164,7 @@ def leaderboard() -> None:
     "--device",
     default="cpu",
     show_default=True,
-    help="Device of the policies (cpu; cuda is not compatible with --memory-mb).",
+    help="Device of the policies (with cuda, --memory-mb caps resident memory only).",
 )
 @click.option("--retry-failed", is_flag=True, help="Evaluate failed cells again.")
 @click.option("--json", "as_json", is_flag=True, help="Print leaderboard.json on stdout.")

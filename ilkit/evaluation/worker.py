@@ -5,14 +5,16 @@
     {"policy": PolicyRef dict, "env_id": ..., "episodes": N, "seed_indices": [k, ...],
      "device": "cpu"}
 
-caps its own address space (``RLIMIT_AS``) and CPU time before importing anything heavy, loads
+caps its own address space (``RLIMIT_AS``; not with CUDA, whose reservations exceed any cap)
+and CPU time before importing anything heavy, loads
 the policy (weights only) and, for each seed index ``k``, scores episodes on the held-out seeds
 ``heldout_seeds(...)[k*N:(k+1)*N]``. It writes one JSON line per finished cell on stdout, or one
 ``{"type": "error"}`` line and exits non-zero. Library chatter goes to stderr: the protocol uses
 a private copy of the original stdout.
 
-The parent (:func:`run_job`) enforces the wall-clock limit, kills the whole process group on
-timeout, and turns crashes, signals and error lines into failed cells with a reason.
+The parent (:func:`run_job`) enforces the wall-clock limit and watches the worker's resident
+memory (so the memory limit holds with CUDA too), kills the whole process group on a breach,
+and turns crashes, signals and error lines into failed cells with a reason.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ import tempfile
 import time
 from typing import Any
 
+RSS_POLL_S = 0.5
 MEMORY_MARKERS = (
     "can't allocate memory",
     "out of memory",
@@ -81,8 +84,9 @@ def child_main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m ilkit.evaluation.worker")
     parser.add_argument("--memory-mb", type=int, default=0)
     parser.add_argument("--cpu-seconds", type=int, default=0)
+    parser.add_argument("--no-address-limit", action="store_true")
     args = parser.parse_args(argv)
-    _limit_self(args.memory_mb, args.cpu_seconds)
+    _limit_self(0 if args.no_address_limit else args.memory_mb, args.cpu_seconds)
     protocol = os.fdopen(os.dup(1), "w", buffering=1)
     os.dup2(2, 1)  # anything a library prints goes to stderr, not into the protocol
     job = json.loads(sys.stdin.read())
@@ -141,12 +145,15 @@ def run_job(
     timeout_s: float,
     memory_mb: int,
     on_cell=None,
+    address_limit: bool = True,
 ) -> list[dict[str, Any]]:
     """Run one job in a fresh worker process; return one result per seed index.
 
     Each result is ``{"seed_index", "status": "ok"|"failed", "returns", "seeds", "reason",
     "failure_kind", "elapsed_s"}``. ``on_cell(result)`` is called as each one is known, so the
-    caller can store finished cells while the rest are still running.
+    caller can store finished cells while the rest are still running. Memory is capped twice:
+    ``RLIMIT_AS`` in the child (unless ``address_limit`` is False or the device is CUDA) and
+    the child's resident memory, polled here.
     """
     pending = list(job["seed_indices"])
     results: list[dict[str, Any]] = []
@@ -165,6 +172,8 @@ def run_job(
         "--cpu-seconds",
         str(int(timeout_s) + 10),
     ]
+    if not address_limit or str(job.get("device", "cpu")).startswith("cuda"):
+        cmd.append("--no-address-limit")  # CUDA reserves far more address space than it uses
     env = {
         **os.environ,
         "OMP_NUM_THREADS": "1",
@@ -174,7 +183,7 @@ def run_job(
     }
     started = time.monotonic()
     error: dict[str, Any] | None = None
-    timed_out = False
+    timed_out = over_memory = False
     with tempfile.TemporaryFile() as stderr:
         proc = subprocess.Popen(
             cmd,
@@ -197,7 +206,10 @@ def run_job(
                 if remaining <= 0:
                     timed_out = True
                     break
-                if not selector.select(timeout=remaining):
+                if not selector.select(timeout=min(remaining, RSS_POLL_S)):
+                    if memory_mb > 0 and _rss_mb(proc.pid) > memory_mb:
+                        over_memory = True  # resident memory: holds with CUDA too
+                        break
                     continue
                 chunk = os.read(proc.stdout.fileno(), 1 << 16)
                 if not chunk:
@@ -223,7 +235,7 @@ def run_job(
                         )
                     elif message.get("type") == "error":
                         error = message
-        if timed_out:
+        if timed_out or over_memory:
             _kill_group(proc)
         try:
             code = proc.wait(timeout=10)
@@ -234,7 +246,10 @@ def run_job(
         stderr.seek(0)
         tail = stderr.read()[-4000:].decode(errors="replace")
     if pending:
-        kind, reason = _failure(timed_out, timeout_s, code, error, tail, memory_mb)
+        if over_memory:
+            kind, reason = "memory", f"memory limit: resident memory passed {memory_mb} MB"
+        else:
+            kind, reason = _failure(timed_out, timeout_s, code, error, tail, memory_mb)
         for k in pending:
             emit(
                 {
@@ -248,6 +263,18 @@ def run_job(
                 }
             )
     return results
+
+
+def _rss_mb(pid: int) -> float:
+    """Resident memory of a process in MB (0 if it is gone)."""
+    try:
+        with open(f"/proc/{pid}/status") as status:
+            for line in status:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) / 1024
+    except (FileNotFoundError, ProcessLookupError, ValueError):
+        pass
+    return 0.0
 
 
 def _parse(line: bytes) -> dict[str, Any] | None:
