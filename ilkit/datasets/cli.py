@@ -35,7 +35,7 @@ _FORMAT = click.Choice(["hdf5", "arrow"])
     "--envs",
     "n_envs",
     type=click.IntRange(min=1),
-    default=16,
+    default=64,
     show_default=True,
     help="Episodes stepped in lock-step per worker (one batched predict per step).",
 )

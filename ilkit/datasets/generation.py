@@ -35,7 +35,7 @@ from ilkit.progress import progress_bar
 
 FORMATS = ("hdf5", "arrow")
 TMP_PREFIX = ".ilkit-tmp-"
-DEFAULT_ENVS = 16
+DEFAULT_ENVS = 64
 REF_EPISODES = 20
 """Held-out episodes used to measure a reference return missing from ``references.json``."""
 
@@ -93,7 +93,7 @@ def generate(
         raise DatasetExistsError(f"{dataset_id} already exists in {root} (use --force to replace)")
     policy, expert = _resolve_policy(policy, task)
     seeds = training_seeds(seed, n_episodes)
-    with _one_torch_thread():  # batches of 16 rows: intra-op threads only contend
+    with _one_torch_thread():  # small batches: intra-op threads only contend
         with progress_bar(
             n_episodes * task.horizon, f"{task.id} rollouts", enabled=progress
         ) as bar:

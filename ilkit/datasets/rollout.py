@@ -4,7 +4,7 @@ Determinism. Each episode is a pure function of (task, policy, its seed): the en
 per episode, and the policy always sees batches of exactly :data:`PREDICT_ROWS` observations
 (padded, or split, to that size). Matrix-multiply kernels pick different blockings for
 different batch sizes, so the same observation can give a last-bit different action in a batch
-of 7 than in a batch of 16; a fixed batch shape removes that, and with it any dependence on the
+of 7 than in a batch of 64; a fixed batch shape removes that, and with it any dependence on the
 number of envs or workers. (A policy that samples from a shared random generator, such as
 ``RandomPolicy``, is not a function of the observation and is not covered.)
 """
@@ -24,7 +24,7 @@ from ilkit.datasets.errors import DatasetError
 from ilkit.envs.tasks import TaskSpec, spec
 from ilkit.errors import IlkitError
 
-PREDICT_ROWS = 16
+PREDICT_ROWS = 64
 """Rows of every batch the policy sees (see the module docstring)."""
 PROGRESS_EVERY = 50
 """A worker reports progress every this many time steps of a lock-step group."""
@@ -57,16 +57,58 @@ def make_env(task: TaskSpec, with_rewards: bool):
     return HiddenRewardEnv(task.id)
 
 
-def predict_fixed(policy: Any, obs: np.ndarray) -> np.ndarray:
-    """Deterministic actions for ``obs``, calling the policy on batches of exactly PREDICT_ROWS."""
+Predictor = Callable[[np.ndarray], np.ndarray]
+
+
+def batch_predictor(policy: Any) -> Predictor:
+    """``obs -> deterministic actions`` with exactly the numbers of ``policy.predict``.
+
+    For an SB3 policy module (bare, inside an SB3 model, or inside an ilkit ``ArtifactPolicy``)
+    it runs the steps of SB3's ``BasePolicy.predict`` (tensor, ``_predict`` under no_grad,
+    unscale or clip to the action space) without the per-call ``set_training_mode``, a walk
+    over every submodule that costs more than the MLP itself on a batch of 64. Anything else
+    is called through its own ``predict``.
+    """
+    import torch as th
+    from gymnasium import spaces
+    from stable_baselines3.common.policies import BasePolicy
+
+    from ilkit.policies import ArtifactPolicy
+
+    module, normalize = None, None
+    if isinstance(policy, ArtifactPolicy) and isinstance(policy.module, BasePolicy):
+        module, normalize = policy.module, policy.normalize_obs
+    elif isinstance(policy, BasePolicy):
+        module = policy
+    elif isinstance(getattr(policy, "policy", None), BasePolicy):  # an SB3 model (PPO, SAC ...)
+        module = policy.policy
+    if module is None or not isinstance(module.observation_space, spaces.Box):
+        return lambda obs: np.asarray(policy.predict(obs, deterministic=True)[0])
+    module.set_training_mode(False)
+    act_space = module.action_space
+
+    def predict(obs: np.ndarray) -> np.ndarray:
+        if normalize is not None:
+            obs = normalize(obs)
+        with th.no_grad():
+            actions = module._predict(th.as_tensor(obs, device=module.device), deterministic=True)
+        actions = actions.cpu().numpy().reshape((-1, *act_space.shape))
+        if isinstance(act_space, spaces.Box):
+            if module.squash_output:
+                return module.unscale_action(actions)
+            return np.clip(actions, act_space.low, act_space.high)
+        return actions
+
+    return predict
+
+
+def predict_fixed(predict: Predictor, obs: np.ndarray) -> np.ndarray:
+    """Actions for ``obs``, calling ``predict`` on batches of exactly PREDICT_ROWS rows."""
     n = len(obs)
     pad = (-n) % PREDICT_ROWS
     if pad:
         obs = np.concatenate([obs, np.repeat(obs[-1:], pad, axis=0)])
-    parts = [
-        np.asarray(policy.predict(obs[i : i + PREDICT_ROWS], deterministic=True)[0])
-        for i in range(0, len(obs), PREDICT_ROWS)
-    ]
+    parts = [predict(obs[i : i + PREDICT_ROWS]) for i in range(0, len(obs), PREDICT_ROWS)]
     return np.concatenate(parts)[:n]
 
 
@@ -84,6 +126,7 @@ def collect(
     horizon = task.horizon
     envs = [make_env(task, with_rewards) for _ in range(max(1, min(n_envs, len(seeds))))]
     obs_space, act_space = envs[0].observation_space, envs[0].action_space
+    predict = batch_predictor(policy)
     episodes: list[EpisodeArrays] = []
     try:
         for start in range(0, len(seeds), len(envs)):
@@ -96,7 +139,7 @@ def collect(
             for i, (env, s) in enumerate(zip(active, group, strict=True)):
                 obs[i, 0] = env.reset(seed=s)[0]
             for t in range(horizon):
-                actions = predict_fixed(policy, obs[:, t])
+                actions = predict_fixed(predict, obs[:, t])
                 if actions.shape[1:] != act_space.shape:
                     raise DatasetError(
                         f"the policy returned actions of shape {actions.shape[1:]}; "

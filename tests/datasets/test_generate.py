@@ -105,7 +105,7 @@ def test_with_rewards_records_the_true_reward_under_another_name(policies):
 def test_data_files_identical_whatever_workers_and_envs(policies, data_format):
     env_id = "ilkit/Pendulum-v0"  # continuous: batch-size-dependent matmuls would show here
     sums = []
-    for workers, n_envs in [(1, 16), (2, 3), (3, 1)]:
+    for workers, n_envs in [(1, 64), (2, 3), (3, 1)]:
         ds = generate(env_id, n_episodes=5, seed=11, policy=policies[env_id],
                       workers=workers, n_envs=n_envs, data_format=data_format, force=True,
                       ref_scores=REFS, progress=False)  # fmt: skip
@@ -205,3 +205,23 @@ def test_metadata_json_is_plain_json(policies):
                   ref_scores=REFS, progress=False)  # fmt: skip
     raw = json.loads((Path(ds.spec.data_path) / "metadata.json").read_text())
     assert raw["dataset_id"] == "ilkit/CartPole/expert-v0" and raw["total_steps"] == 500
+
+
+def test_fast_batch_predictor_matches_sb3_predict_exactly(policies, tmp_path):
+    from conftest import _mlp_artifact
+
+    from ilkit.datasets.rollout import batch_predictor
+    from ilkit.evaluation import RandomPolicy
+
+    rng = np.random.default_rng(0)
+    for env_id, path in policies.items():
+        policy = load_policy(path, device="cpu")
+        obs = rng.normal(size=(64, *policy.observation_space.shape)).astype(np.float32) * 3
+        fast = batch_predictor(policy)(obs)
+        slow, _ = policy.predict(obs, deterministic=True)
+        assert fast.dtype == slow.dtype and fast.shape == slow.shape
+        np.testing.assert_array_equal(fast, slow)
+        np.testing.assert_array_equal(batch_predictor(policy.module)(obs), slow)
+    # anything else goes through its own predict
+    env = gym.make("ilkit/CartPole-v0")
+    assert batch_predictor(RandomPolicy(env.action_space))(np.zeros((5, 4))).shape == (5,)
