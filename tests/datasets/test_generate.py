@@ -207,14 +207,12 @@ def test_metadata_json_is_plain_json(policies):
     assert raw["dataset_id"] == "ilkit/CartPole/expert-v0" and raw["total_steps"] == 500
 
 
-def test_fast_batch_predictor_matches_sb3_predict_exactly(policies, tmp_path):
-    from conftest import _mlp_artifact
-
+def test_fast_batch_predictor_matches_sb3_predict_exactly(policies):
     from ilkit.datasets.rollout import batch_predictor
     from ilkit.evaluation import RandomPolicy
 
     rng = np.random.default_rng(0)
-    for env_id, path in policies.items():
+    for path in policies.values():
         policy = load_policy(path, device="cpu")
         obs = rng.normal(size=(64, *policy.observation_space.shape)).astype(np.float32) * 3
         fast = batch_predictor(policy)(obs)
