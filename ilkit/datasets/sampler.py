@@ -74,6 +74,23 @@ class DeviceBatchSampler:
         self._generator = th.Generator(device=self.device)
         self._generator.manual_seed(int(seed))
 
+    @classmethod
+    def from_dataset(
+        cls,
+        dataset,
+        *,
+        batch_size: int,
+        n_episodes: int | None = None,
+        device: str | th.device = "auto",
+        seed: int = 0,
+        drop_last: bool = False,
+    ) -> DeviceBatchSampler:
+        """A sampler over the (state, action) pairs of a Minari dataset or dataset id."""
+        from ilkit.datasets.convert import load_arrays
+
+        obs, acts = load_arrays(dataset, n_episodes)
+        return cls(obs, acts, batch_size=batch_size, device=device, seed=seed, drop_last=drop_last)
+
     @property
     def n_samples(self) -> int:
         return int(self.observations.shape[0])

@@ -10,6 +10,7 @@ from conftest import REFS
 
 from ilkit.datasets import (
     DatasetError,
+    DeviceBatchSampler,
     DatasetExistsError,
     generate,
     load,
@@ -83,6 +84,10 @@ def test_round_trip_generate_load_convert(policies, env_id, data_format):
     np.testing.assert_array_equal(acts, trans.acts[: 2 * task.horizon])
     if task.action_type == "discrete":
         assert acts.dtype == np.int64 and acts.ndim == 1
+    sampler = DeviceBatchSampler.from_dataset(ds, batch_size=64, device="cpu", n_episodes=2)
+    assert sampler.n_samples == 2 * task.horizon
+    batch_obs, batch_acts = next(iter(sampler))
+    assert batch_obs.shape == (64, *obs.shape[1:]) and len(batch_acts) == 64
 
 
 def test_with_rewards_records_the_true_reward_under_another_name(policies):
