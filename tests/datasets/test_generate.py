@@ -10,8 +10,8 @@ from conftest import REFS
 
 from ilkit.datasets import (
     DatasetError,
-    DeviceBatchSampler,
     DatasetExistsError,
+    DeviceBatchSampler,
     generate,
     load,
     load_arrays,
