@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 from pathlib import Path
@@ -123,3 +124,24 @@ def test_leaderboard_html_shows_rows_and_sorts_on_click(tmp_path, monkeypatch):
         assert (tmp_path / "leaderboard.png").stat().st_size > 1000
     finally:
         driver.quit()
+
+
+def test_show_prints_the_stored_board(tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    from ilkit.cli import cli
+
+    board = _board(tmp_path, monkeypatch)
+    shown = CliRunner().invoke(cli, ["leaderboard", "show", str(tmp_path), "--json"])
+    assert shown.exit_code == 0
+    assert [e["name"] for e in json.loads(shown.stdout)["entries"]] == [
+        e["name"] for e in board["entries"]
+    ]
+    text = CliRunner().invoke(cli, ["leaderboard", "show", str(tmp_path)])
+    assert (
+        "| 1 | alpha |" in text.stdout and "gamma, ilkit/CartPole-v0 seeds 0, 1, 2" in text.stdout
+    )
+    csv_rows = (tmp_path / "leaderboard.csv").read_text().splitlines()
+    assert csv_rows[1].startswith("1,alpha,ok,") and len(csv_rows) == 5
+    empty = CliRunner().invoke(cli, ["leaderboard", "show", str(tmp_path / "cells")])
+    assert empty.exit_code == 1 and "no leaderboard.json" in empty.stderr

@@ -1,0 +1,121 @@
+"""Leaderboard throughput: the price of sandboxing, and what workers and Ray buy back.
+
+The same board (``--subs`` hand-made CartPole policies x 1 task x ``--seeds`` cells x
+``--episodes`` episodes) is scored four ways, timed end to end:
+
+* anchor: ``ilkit.evaluation.evaluate`` in this process, cell after cell (no isolation);
+* ``leaderboard run``, local process pool, 1 worker and 2 workers;
+* ``leaderboard run --backend ray`` (local cluster, 2 CPUs; includes starting Ray).
+
+Every leaderboard run starts from an empty output directory. Ratios are anchor time / method
+time (higher is faster) from this run only. Usage::
+
+    python benchmarks/leaderboard.py           # writes benchmarks/results/leaderboard.md
+    python benchmarks/leaderboard.py --quick
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+
+import torch as th  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).parents[1] / "tests" / "evaluation"))
+from evalhelpers import CARTPOLE, save_cartpole  # noqa: E402
+
+from ilkit.evaluation import evaluate  # noqa: E402
+from ilkit.evaluation.leaderboard import BoardConfig, run_leaderboard  # noqa: E402
+from ilkit.evaluation.worker import seeds_for  # noqa: E402
+
+RESULTS = Path(__file__).parent / "results" / "leaderboard.md"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--subs", type=int, default=6)
+    parser.add_argument("--seeds", type=int, default=3)
+    parser.add_argument("--episodes", type=int, default=10)
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--no-ray", action="store_true")
+    args = parser.parse_args()
+    if args.quick:
+        args.subs, args.seeds, args.episodes = 3, 2, 5
+    th.set_num_threads(1)
+    work = Path(tempfile.mkdtemp(prefix="ilkit-bench-board-"))
+    subs = work / "subs"
+    for i in range(args.subs):
+        save_cartpole(subs / f"entry{i}", (0.0, 0.0, 1.0, i / max(1, args.subs - 1)))
+    episodes = args.subs * args.seeds * args.episodes
+
+    rows = []
+    start = time.perf_counter()
+    for i in range(args.subs):
+        for k in range(args.seeds):
+            evaluate(
+                str(subs / f"entry{i}"),
+                CARTPOLE,
+                n_episodes=args.episodes,
+                seeds=seeds_for(k, args.episodes),
+                device="cpu",
+            )
+    anchor = time.perf_counter() - start
+    rows.append(("anchor: evaluate() in-process", anchor))
+
+    methods = [
+        ("leaderboard, local, 1 worker", "local", 1),
+        ("leaderboard, local, 2 workers", "local", 2),
+    ]
+    if not args.no_ray:
+        methods.append(("leaderboard, ray, 2 workers", "ray", 2))
+    for name, backend, workers in methods:
+        config = BoardConfig(
+            envs=(CARTPOLE,),
+            episodes=args.episodes,
+            seeds=args.seeds,
+            workers=workers,
+            backend=backend,
+            timeout_s=600,
+        )
+        start = time.perf_counter()
+        run_leaderboard(subs, work / f"out-{backend}-{workers}", config, log=lambda m: None)
+        rows.append((name, time.perf_counter() - start))
+
+    lines = [
+        "# Leaderboard throughput",
+        "",
+        f"`python benchmarks/leaderboard.py{' --quick' if args.quick else ''}` on "
+        f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, "
+        f"Python {platform.python_version()}, torch {th.__version__}. Board: {args.subs} "
+        f"submissions x {CARTPOLE} x {args.seeds} seeds x {args.episodes} episodes "
+        f"({episodes} episodes of 500 steps, {args.subs} worker processes).",
+        "",
+        "| method | seconds | episodes/s | ratio vs anchor |",
+        "|---|---|---|---|",
+    ]
+    for name, seconds in rows:
+        lines.append(
+            f"| {name} | {seconds:.1f} | {episodes / seconds:.1f} | {anchor / seconds:.2f} |"
+        )
+    overhead = (rows[1][1] - anchor) / args.subs
+    lines += [
+        "",
+        f"Sandboxing cost: about {overhead:.1f} s per submission x task (a fresh "
+        "Python process importing torch and SB3, then loading the policy).",
+        "",
+    ]
+    text = "\n".join(lines)
+    print(text)
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(text)
+
+
+if __name__ == "__main__":
+    main()
