@@ -212,7 +212,7 @@ def test_metadata_json_is_plain_json(policies):
     assert raw["dataset_id"] == "ilkit/CartPole/expert-v0" and raw["total_steps"] == 500
 
 
-def test_fast_batch_predictor_matches_sb3_predict_exactly(policies):
+def test_fast_batch_predictor_matches_sb3_predict_exactly(policies, tmp_path):
     from ilkit.datasets.rollout import batch_predictor
     from ilkit.evaluation import RandomPolicy
 
@@ -225,6 +225,18 @@ def test_fast_batch_predictor_matches_sb3_predict_exactly(policies):
         assert fast.dtype == slow.dtype and fast.shape == slow.shape
         np.testing.assert_array_equal(fast, slow)
         np.testing.assert_array_equal(batch_predictor(policy.module)(obs), slow)
+    # observation normalisation and SAC's squashed actor take the same path
+    from ilkit.policies.artifact import build_module, save_policy
+
+    env = gym.make("ilkit/Pendulum-v0")
+    actor = build_module("sac_actor", {"net_arch": [32, 32]}, env.observation_space,
+                         env.action_space)  # fmt: skip
+    norm = {"mean": np.array([0.1, -0.2, 0.3]), "var": np.array([0.5, 2.0, 4.0]), "clip": 5.0}
+    path = save_policy(tmp_path / "sac", env_id="ilkit/Pendulum-v0", manifest={}, module=actor,
+                       obs_norm=norm)  # fmt: skip
+    policy = load_policy(path, device="cpu")
+    obs = rng.normal(size=(64, 3)).astype(np.float32) * 3
+    np.testing.assert_array_equal(batch_predictor(policy)(obs), policy.predict(obs)[0])
     # anything else goes through its own predict
     env = gym.make("ilkit/CartPole-v0")
     assert batch_predictor(RandomPolicy(env.action_space))(np.zeros((5, 4))).shape == (5,)
