@@ -90,6 +90,8 @@ def show(env_id: str | None, as_json: bool) -> None:
 
         echo_json(rows)
         return
+    import sys
+
     from rich.console import Console
     from rich.table import Table
 
@@ -104,7 +106,8 @@ def show(env_id: str | None, as_json: bool) -> None:
             "" if row["seed"] is None else str(row["seed"]),
             row["architecture"] or "",
         )
-    Console().print(table)
+    # piped output (files, CliRunner) gets a wide table rather than wrapped task ids
+    Console(width=None if sys.stdout.isatty() else 160).print(table)
 
 
 def _summary(env_id: str, manifest: dict | None) -> dict:
