@@ -4,10 +4,10 @@ import numpy as np
 import pytest
 import torch as th
 
+from ilkit.envs.tasks import spec
 from ilkit.experts.checkpoint import load_checkpoint, save_checkpoint
 from ilkit.experts.hyperparams import hyperparams
 from ilkit.experts.train import TrainConfig, _build
-from ilkit.envs.tasks import spec
 
 
 @pytest.mark.parametrize(
