@@ -145,15 +145,16 @@ def collect(
                         f"the policy returned actions of shape {actions.shape[1:]}; "
                         f"{task.id} expects {act_space.shape}"
                     )
-                acts[:, t] = actions  # cast to the action space's dtype, as stored
-                for i, env in enumerate(active):
-                    o, r, terminated, truncated, _ = env.step(acts[i, t])
+                for i, env in enumerate(active):  # the env validates each action as given
+                    o, r, _, _, _ = env.step(actions[i])
                     obs[i, t + 1] = o
                     rews[i, t] = r
-                if progress is not None and ((t + 1) % PROGRESS_EVERY == 0 or t + 1 == horizon):
-                    progress(k * ((t % PROGRESS_EVERY) + 1))
+                acts[:, t] = actions  # stored in the action space's dtype
+                if (t + 1) % PROGRESS_EVERY == 0 or t + 1 == horizon:
+                    _check_parent_alive()
+                    if progress is not None:
+                        progress(k * ((t % PROGRESS_EVERY) + 1))
             episodes.extend(EpisodeArrays(s, obs[i], acts[i], rews[i]) for i, s in enumerate(group))
-            _check_parent_alive()
     finally:
         for env in envs:
             env.close()

@@ -240,3 +240,14 @@ def test_fast_batch_predictor_matches_sb3_predict_exactly(policies, tmp_path):
     # anything else goes through its own predict
     env = gym.make("ilkit/CartPole-v0")
     assert batch_predictor(RandomPolicy(env.action_space))(np.zeros((5, 4))).shape == (5,)
+
+
+def test_a_policy_with_invalid_actions_is_a_clear_error():
+    class Wobbly:
+        def predict(self, obs, state=None, episode_start=None, deterministic=True):
+            return np.full(len(obs), 0.7), None  # not an integer action
+
+    with pytest.raises(IlkitError, match="integer action"):
+        generate("ilkit/CartPole-v0", n_episodes=1, seed=0, policy=Wobbly(), ref_scores=REFS,
+                 progress=False)  # fmt: skip
+    assert not list(datasets_root().rglob("metadata.json"))
