@@ -15,7 +15,6 @@ import contextlib
 import ctypes
 import ctypes.util
 import errno
-import inspect
 import os
 import shutil
 import tempfile
@@ -109,7 +108,7 @@ def generate(
         _write(tmp_root, dataset_id, task, episodes, metadata, refs, data_format)
         _install(tmp_root / dataset_id, final, force=force)
     except OSError as err:
-        if err.errno == errno.ENOSPC:
+        if err.errno == errno.ENOSPC or "No space left" in str(err):
             raise DatasetError(f"no space left on device while writing {dataset_id}") from None
         raise DatasetError(f"cannot write {dataset_id} in {root}: {err}") from None
     finally:
@@ -149,14 +148,9 @@ def _resolve_policy(policy: Any, task: TaskSpec) -> tuple[Any, dict[str, Any]]:
     from ilkit.policies.spaces import same_shape
 
     if policy is None:
-        try:
-            from ilkit.experts import load as load_expert
-        except ImportError:
-            raise DatasetError(
-                f"no bundled expert is available for {task.id}; pass policy= (or --policy)"
-            ) from None
-        kwargs = {"device": "cpu"} if "device" in inspect.signature(load_expert).parameters else {}
-        policy = load_expert(task.id, **kwargs)
+        from ilkit.experts import load as load_expert
+
+        policy = load_expert(task.id, device="cpu")  # small batches: the CPU beats a GPU here
         source = "bundled expert"
     elif isinstance(policy, str | os.PathLike):
         path = policy
