@@ -103,6 +103,7 @@ def load(dataset_id: str, generate_if_missing: bool = True, *, progress: bool = 
         return generate(
             env_id, n_episodes=n, seed=DEFAULT_SEED, with_rewards=with_rewards, progress=progress
         )
+    _check_task_spaces(dataset_id)
     try:
         return load_dataset(dataset_id)
     except Exception as err:  # noqa: BLE001  (h5py/pyarrow/JSON errors on a damaged dataset)
@@ -110,6 +111,18 @@ def load(dataset_id: str, generate_if_missing: bool = True, *, progress: bool = 
         raise DatasetError(
             f"cannot read {dataset_id}: {first} (run `ilkit datasets verify {dataset_id}`)"
         ) from None
+
+
+def _check_task_spaces(dataset_id: str) -> None:
+    """An ilkit dataset whose spaces no longer fit its task is refused with one clear line."""
+    from ilkit.datasets.verification import check_spaces
+
+    meta = read_metadata(dataset_id)
+    ilkit_meta = meta.get("ilkit")
+    if isinstance(ilkit_meta, dict):
+        problems = check_spaces(meta, ilkit_meta)[-1]
+        if problems:
+            raise DatasetError(f"{dataset_id}: {problems[0]}")
 
 
 def _summary(dataset_id: str, meta: dict[str, Any]) -> dict[str, Any]:

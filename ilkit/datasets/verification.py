@@ -39,7 +39,7 @@ def verify(dataset_id: str) -> dict[str, Any]:
         )
     problems = _check_files(data_path, ilkit_meta["checksums"])
     if not problems:  # reading damaged files would only repeat the checksum failure
-        task, obs_space, act_space, space_problems = _check_spaces(dataset_id, meta, ilkit_meta)
+        task, obs_space, act_space, space_problems = check_spaces(meta, ilkit_meta)
         problems += space_problems
         if not problems:
             problems += _check_episodes(data_path, meta, ilkit_meta, task, obs_space, act_space)
@@ -87,7 +87,8 @@ def _same_space(a, b) -> bool:
     return a == b
 
 
-def _check_spaces(dataset_id: str, meta: dict, ilkit_meta: dict) -> tuple[Any, Any, Any, list]:
+def check_spaces(meta: dict, ilkit_meta: dict) -> tuple[Any, Any, Any, list[str]]:
+    """``(task, observation space, action space, problems)`` of a dataset's recorded spaces."""
     from minari.serialization import deserialize_space
 
     from ilkit.envs.hidden import HiddenRewardEnv

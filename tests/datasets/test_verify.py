@@ -105,6 +105,8 @@ def test_verify_catches_spaces_that_do_not_match_the_task(policies):
     meta_file.write_text(json.dumps(meta))
     with pytest.raises(VerifyFailedError, match="observation_space .* does not match"):
         verify(dataset_id)
+    with pytest.raises(DatasetError, match="observation_space .* does not match"):
+        load(dataset_id)
 
 
 def test_verify_unknown_dataset_is_exit_1(policies):
