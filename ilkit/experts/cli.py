@@ -72,6 +72,31 @@ def train(env_id, algo, timesteps, seed, run_dir, out, resume, n_envs, eval_ever
     click.echo(str(path))
 
 
+@expert.command("export")
+@click.argument("run_dir", type=click.Path(file_okay=False, exists=True))
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False),
+    help="Artifact directory to write [default: <run-dir>/expert].",
+)
+def export_cmd(run_dir: str, out: str | None) -> None:
+    """Export a (possibly still running or killed) run's best policy as an expert artifact.
+
+    The best policy by validation return is re-measured on the 50 held-out seeds and written
+    with its manifest; copy the result to ilkit/experts/bundled/<Name>/ to bundle it.
+    """
+    from pathlib import Path
+
+    from ilkit.experts.train import BEST, export
+
+    best = Path(run_dir) / BEST
+    if not best.is_dir():
+        from ilkit.experts.train import TrainError
+
+        raise TrainError(f"{run_dir} has no best policy yet (it is saved at each validation)")
+    click.echo(str(export(best, out or Path(run_dir) / "expert")))
+
+
 @expert.command()
 @click.argument("env_id", required=False)
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output on stdout.")
