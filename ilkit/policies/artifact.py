@@ -172,9 +172,14 @@ class ArtifactPolicy:
         self._eps = float(norm.get("epsilon", 1e-8))
         self._controller = None
         if manifest["kind"] == "scripted":
-            from ilkit.policies.scripted import get_controller
+            from ilkit.policies import scripted
 
-            self._controller = get_controller(manifest["controller"])
+            name = manifest.get("controller")
+            if name == scripted.UNIFORM_RANDOM:
+                seed = int(manifest.get("seed", 0))
+                self._controller = scripted.uniform_random(self.action_space, seed)
+            else:
+                self._controller = scripted.get_controller(name)
 
     @property
     def env_id(self) -> str | None:

@@ -12,6 +12,10 @@ import numpy as np
 
 from ilkit.errors import IlkitError
 
+UNIFORM_RANDOM = "uniform_random"
+"""Built-in controller: uniform random actions from the artifact's action space (the lower
+reference of a normalized score), seeded by the manifest's ``seed``."""
+
 Controller = Callable[[np.ndarray], np.ndarray]
 _CONTROLLERS: dict[str, Controller] = {}
 
@@ -33,3 +37,9 @@ def get_controller(name: str) -> Controller:
         return _CONTROLLERS[name]
     except KeyError:
         raise IlkitError(f"unknown scripted controller {name!r}") from None
+
+
+def uniform_random(action_space, seed: int = 0) -> Controller:
+    """A controller drawing uniform random actions (seeded, so a board is reproducible)."""
+    action_space.seed(seed)
+    return lambda obs: np.stack([action_space.sample() for _ in range(len(obs))])

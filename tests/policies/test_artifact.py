@@ -86,3 +86,17 @@ def test_unknown_kind_is_refused(tmp_path, ppo_policy):
     (tmp_path / "p" / "manifest.json").write_text(json.dumps(manifest))
     with pytest.raises(ArtifactError, match="unknown policy kind"):
         load_policy(tmp_path / "p")
+
+
+def test_uniform_random_scripted_artifact(tmp_path):
+    env = gym.make("ilkit/Pendulum-v0")
+    manifest = {"kind": "scripted", "controller": "uniform_random", "seed": 3}
+    for name in ("a", "b"):
+        save_policy(tmp_path / name, env_id="ilkit/Pendulum-v0", manifest=manifest,
+                    observation_space=env.observation_space, action_space=env.action_space)
+    a, b = load_policy(tmp_path / "a"), load_policy(tmp_path / "b")
+    obs = np.zeros((500, 3), dtype=np.float32)
+    actions = a.predict(obs)[0]
+    assert actions.shape == (500, 1) and np.all(np.abs(actions) <= 2.0)
+    assert actions.std() > 0.8  # uniform on [-2, 2] has std 1.15
+    np.testing.assert_array_equal(actions, b.predict(obs)[0])  # seeded: reproducible
