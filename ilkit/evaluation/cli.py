@@ -150,8 +150,9 @@ def leaderboard() -> None:
     "--memory-mb",
     default=2048,
     show_default=True,
-    type=click.IntRange(min=256),
-    help="Address-space limit (RLIMIT_AS) of each worker process.",
+    type=click.IntRange(min=1024),
+    help="Memory limit of each worker: address space (RLIMIT_AS, about 0.9 GB of it is torch "
+    "and its libraries) and resident memory.",
 )
 @click.option(
     "--max-file-mb",

@@ -1,34 +1,37 @@
 """The sandboxed evaluation of one submission on one task, in its own process.
 
-``python -m ilkit.evaluation.worker --memory-mb M --cpu-seconds C`` reads a job as JSON on stdin::
+Each job (one submission x one task, all its seed cells) runs in a fresh process forked from a
+``multiprocessing`` *forkserver* that has already imported torch, SB3 and ilkit: the child gets
+its own address space (nothing it does reaches the parent) without paying the seconds of those
+imports again. The child
 
-    {"policy": PolicyRef dict, "env_id": ..., "episodes": N, "seed_indices": [k, ...],
-     "device": "cpu"}
+* caps its address space (``RLIMIT_AS``; not with CUDA, whose reservations exceed any cap),
+  its CPU time and core dumps, and dies with the forkserver (``PR_SET_PDEATHSIG``);
+* sends its own stdout/stderr to a log file, so library chatter never reaches the CLI's output;
+* loads the policy (weights only) and, for each seed index ``k``, scores ``N`` episodes on the
+  held-out seeds ``2**31 + k*N + i``, sending one JSON message per finished cell, or one
+  ``{"type": "error"}`` message (JSON over a pipe: the parent never unpickles child data).
 
-caps its own address space (``RLIMIT_AS``; not with CUDA, whose reservations exceed any cap)
-and CPU time before importing anything heavy, loads
-the policy (weights only) and, for each seed index ``k``, scores episodes on the held-out seeds
-``heldout_seeds(...)[k*N:(k+1)*N]``. It writes one JSON line per finished cell on stdout, or one
-``{"type": "error"}`` line and exits non-zero. Library chatter goes to stderr: the protocol uses
-a private copy of the original stdout.
+The parent (:func:`run_job`) enforces the wall-clock limit, polls the child's resident memory
+(so the memory limit holds with CUDA too), kills the child on a breach, and turns crashes,
+signals and error messages into failed cells with a reason.
 
-The parent (:func:`run_job`) enforces the wall-clock limit and watches the worker's resident
-memory (so the memory limit holds with CUDA too), kills the whole process group on a breach,
-and turns crashes, signals and error lines into failed cells with a reason.
+``python -m ilkit.evaluation.worker --memory-mb M < job.json`` runs one job in the foreground
+(JSON lines on stdout), for debugging a submission by hand.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import multiprocessing
 import os
 import resource
-import selectors
 import signal
-import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from typing import Any
 
 RSS_POLL_S = 0.5
@@ -39,6 +42,8 @@ MEMORY_MARKERS = (
     "std::bad_alloc",
     "memoryerror",
 )
+# Imported once by the forkserver, inherited by every worker it forks.
+PRELOAD = ["ilkit.evaluation._preload"]
 
 
 def seeds_for(seed_index: int, episodes: int) -> list[int]:
@@ -80,21 +85,10 @@ def _classify(err: BaseException) -> str:
     return "error"
 
 
-def child_main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m ilkit.evaluation.worker")
-    parser.add_argument("--memory-mb", type=int, default=0)
-    parser.add_argument("--cpu-seconds", type=int, default=0)
-    parser.add_argument("--no-address-limit", action="store_true")
-    args = parser.parse_args(argv)
-    _limit_self(0 if args.no_address_limit else args.memory_mb, args.cpu_seconds)
-    protocol = os.fdopen(os.dup(1), "w", buffering=1)
-    os.dup2(2, 1)  # anything a library prints goes to stderr, not into the protocol
-    job = json.loads(sys.stdin.read())
-
-    def send(message: dict[str, Any]) -> None:
-        protocol.write(json.dumps(message) + "\n")
-        protocol.flush()
-
+def evaluate_job(
+    job: dict[str, Any], send: Callable[[dict[str, Any]], None], memory_mb: int
+) -> int:
+    """Load the job's policy and score its cells; every failure becomes an error message."""
     try:
         import torch
 
@@ -102,16 +96,13 @@ def child_main(argv: list[str] | None = None) -> int:
         from ilkit.evaluation.evaluate import evaluate
         from ilkit.evaluation.submissions import load_ref
 
-        policy = load_ref(job["policy"], device=job.get("device", "cpu"))
+        device = job.get("device", "cpu")
+        policy = load_ref(job["policy"], device=device)
         for k in job["seed_indices"]:
             start = time.time()
             seeds = seeds_for(k, job["episodes"])
             result = evaluate(
-                policy,
-                job["env_id"],
-                n_episodes=len(seeds),
-                seeds=seeds,
-                device=job.get("device", "cpu"),
+                policy, job["env_id"], n_episodes=len(seeds), seeds=seeds, device=device
             )
             send(
                 {
@@ -127,7 +118,7 @@ def child_main(argv: list[str] | None = None) -> int:
         message = str(err).strip().splitlines()[0][:300] if str(err).strip() else ""
         reason = f"{type(err).__name__}: {message}" if message else type(err).__name__
         if kind == "memory":
-            reason = f"memory limit ({args.memory_mb} MB) exceeded: {reason}"
+            reason = f"memory limit ({memory_mb} MB) exceeded: {reason}"
         try:
             send({"type": "error", "kind": kind, "reason": reason})
         except Exception:
@@ -136,7 +127,46 @@ def child_main(argv: list[str] | None = None) -> int:
     return 0
 
 
+def _child(job: dict[str, Any], conn, log_path: str, memory_mb: int, cpu_s: int) -> None:
+    """Entry point of a forked worker."""
+    os.environ.update(OMP_NUM_THREADS="1", MKL_NUM_THREADS="1")
+    log = os.open(log_path, os.O_WRONLY | os.O_APPEND)
+    os.dup2(log, 1)
+    os.dup2(log, 2)
+    _limit_self(memory_mb, cpu_s)
+
+    def send(message: dict[str, Any]) -> None:
+        conn.send_bytes(json.dumps(message).encode())
+
+    code = evaluate_job(job, send, memory_mb)
+    conn.close()
+    os._exit(code)  # skip interpreter teardown: nothing else to flush
+
+
+def child_main(argv: list[str] | None = None) -> int:
+    """``python -m ilkit.evaluation.worker``: one job from stdin, JSON lines on stdout."""
+    parser = argparse.ArgumentParser(prog="python -m ilkit.evaluation.worker")
+    parser.add_argument("--memory-mb", type=int, default=0)
+    parser.add_argument("--cpu-seconds", type=int, default=0)
+    args = parser.parse_args(argv)
+    _limit_self(args.memory_mb, args.cpu_seconds)
+    protocol = os.fdopen(os.dup(1), "w", buffering=1)
+    os.dup2(2, 1)  # anything a library prints goes to stderr, not into the protocol
+    job = json.loads(sys.stdin.read())
+    return evaluate_job(job, lambda m: protocol.write(json.dumps(m) + "\n"), args.memory_mb)
+
+
 # --- parent side -----------------------------------------------------------------------------
+
+_context: Any = None
+
+
+def _forkserver() -> Any:
+    global _context
+    if _context is None:
+        _context = multiprocessing.get_context("forkserver")
+        _context.set_forkserver_preload(PRELOAD)
+    return _context
 
 
 def run_job(
@@ -163,88 +193,64 @@ def run_job(
         if on_cell is not None:
             on_cell(result)
 
-    cmd = [
-        sys.executable,
-        "-m",
-        "ilkit.evaluation.worker",
-        "--memory-mb",
-        str(memory_mb),
-        "--cpu-seconds",
-        str(int(timeout_s) + 10),
-    ]
-    if not address_limit or str(job.get("device", "cpu")).startswith("cuda"):
-        cmd.append("--no-address-limit")  # CUDA reserves far more address space than it uses
-    env = {
-        **os.environ,
-        "OMP_NUM_THREADS": "1",
-        "MKL_NUM_THREADS": "1",
-        "PYTHONUNBUFFERED": "1",
-        "RAY_ADDRESS": "",
-    }
-    started = time.monotonic()
+    cuda = str(job.get("device", "cpu")).startswith("cuda")
+    rlimit_mb = memory_mb if address_limit and not cuda else 0
+    ctx = _forkserver()
     error: dict[str, Any] | None = None
     timed_out = over_memory = False
-    with tempfile.TemporaryFile() as stderr:
-        proc = subprocess.Popen(
-            cmd,
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=stderr,
-            env=env,
-            start_new_session=True,
+    with tempfile.NamedTemporaryFile(prefix="ilkit-worker-", suffix=".log") as log:
+        receiver, sender = ctx.Pipe(duplex=False)
+        proc = ctx.Process(
+            target=_child,
+            args=(job, sender, log.name, rlimit_mb, int(timeout_s) + 10),
+            daemon=True,
         )
-        try:
-            proc.stdin.write(json.dumps(job).encode())
-            proc.stdin.close()
-        except BrokenPipeError:
-            pass
-        buffer = b""
-        with selectors.DefaultSelector() as selector:
-            selector.register(proc.stdout, selectors.EVENT_READ)
-            while True:
-                remaining = timeout_s - (time.monotonic() - started)
-                if remaining <= 0:
-                    timed_out = True
+        started = time.monotonic()
+        proc.start()
+        sender.close()  # the child holds the only write end: EOF when it exits
+        while True:
+            remaining = timeout_s - (time.monotonic() - started)
+            if remaining <= 0:
+                timed_out = True
+                break
+            if not receiver.poll(min(remaining, RSS_POLL_S)):
+                if memory_mb > 0 and _rss_mb(proc.pid) > memory_mb:
+                    over_memory = True  # resident memory: holds with CUDA too
                     break
-                if not selector.select(timeout=min(remaining, RSS_POLL_S)):
-                    if memory_mb > 0 and _rss_mb(proc.pid) > memory_mb:
-                        over_memory = True  # resident memory: holds with CUDA too
-                        break
-                    continue
-                chunk = os.read(proc.stdout.fileno(), 1 << 16)
-                if not chunk:
-                    break
-                buffer += chunk
-                while b"\n" in buffer:
-                    line, buffer = buffer.split(b"\n", 1)
-                    message = _parse(line)
-                    if message is None:
-                        continue
-                    if message.get("type") == "cell" and message.get("seed_index") in pending:
-                        pending.remove(message["seed_index"])
-                        emit(
-                            {
-                                "seed_index": message["seed_index"],
-                                "status": "ok",
-                                "returns": message["returns"],
-                                "seeds": message["seeds"],
-                                "reason": None,
-                                "failure_kind": None,
-                                "elapsed_s": message.get("elapsed_s"),
-                            }
-                        )
-                    elif message.get("type") == "error":
-                        error = message
+                continue
+            try:
+                message = _parse(receiver.recv_bytes(1 << 24))
+            except (EOFError, OSError):
+                break
+            if message is None:
+                continue
+            if message.get("type") == "cell" and message.get("seed_index") in pending:
+                pending.remove(message["seed_index"])
+                emit(
+                    {
+                        "seed_index": message["seed_index"],
+                        "status": "ok",
+                        "returns": message["returns"],
+                        "seeds": message["seeds"],
+                        "reason": None,
+                        "failure_kind": None,
+                        "elapsed_s": message.get("elapsed_s"),
+                    }
+                )
+            elif message.get("type") == "error":
+                error = message
         if timed_out or over_memory:
-            _kill_group(proc)
-        try:
-            code = proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            _kill_group(proc)
-            code = proc.wait()
-        proc.stdout.close()
-        stderr.seek(0)
-        tail = stderr.read()[-4000:].decode(errors="replace")
+            proc.kill()
+        proc.join(10)
+        if proc.exitcode is None:
+            proc.kill()
+            proc.join()
+        code = proc.exitcode
+        receiver.close()
+        proc.close()
+        log.seek(0, os.SEEK_END)
+        log.seek(max(0, log.tell() - 4000))
+        tail = log.read().decode(errors="replace")
     if pending:
         if over_memory:
             kind, reason = "memory", f"memory limit: resident memory passed {memory_mb} MB"
@@ -265,7 +271,7 @@ def run_job(
     return results
 
 
-def _rss_mb(pid: int) -> float:
+def _rss_mb(pid: int | None) -> float:
     """Resident memory of a process in MB (0 if it is gone)."""
     try:
         with open(f"/proc/{pid}/status") as status:
@@ -277,37 +283,30 @@ def _rss_mb(pid: int) -> float:
     return 0.0
 
 
-def _parse(line: bytes) -> dict[str, Any] | None:
+def _parse(data: bytes) -> dict[str, Any] | None:
     try:
-        message = json.loads(line)
+        message = json.loads(data)
     except (json.JSONDecodeError, UnicodeDecodeError):
         return None
     return message if isinstance(message, dict) else None
 
 
-def _kill_group(proc: subprocess.Popen) -> None:
-    try:
-        os.killpg(proc.pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
-
-
 def _failure(
     timed_out: bool,
     timeout_s: float,
-    code: int,
+    code: int | None,
     error: dict[str, Any] | None,
-    stderr_tail: str,
+    log_tail: str,
     memory_mb: int,
 ) -> tuple[str, str]:
     if timed_out:
         return "timeout", f"wall-clock limit: stopped after {timeout_s:g} s"
     if error is not None:
         return str(error.get("kind", "error")), str(error.get("reason", "worker error"))
-    last = next((ln.strip() for ln in reversed(stderr_tail.splitlines()) if ln.strip()), "")
-    if any(m in stderr_tail.lower() for m in MEMORY_MARKERS):
+    last = next((ln.strip() for ln in reversed(log_tail.splitlines()) if ln.strip()), "")
+    if any(m in log_tail.lower() for m in MEMORY_MARKERS):
         return "memory", f"memory limit ({memory_mb} MB) exceeded: {last[:200]}"
-    if code < 0:
+    if code is not None and code < 0:
         try:
             name = signal.Signals(-code).name
         except ValueError:

@@ -231,7 +231,7 @@ def test_killed_run_resumes_without_redoing_finished_cells(tmp_path):
         "--envs",
         CARTPOLE,
         "--episodes",
-        "3",
+        "10",  # a few seconds per submission: time to kill it mid-way
         "--seeds",
         "2",
         "--out",
