@@ -129,13 +129,32 @@ CONFIG_CLASSES: dict[str, type] = {
     "airl": AdversarialConfig,
 }
 
+# rl-zoo's PPO settings for Pendulum (without gSDE, which the artifact format cannot store)
+_PENDULUM_PPO = {
+    "total_timesteps": 300_000,
+    "n_envs": 4,
+    "n_steps": 1024,
+    "learning_rate": 1e-3,
+    "n_epochs": 10,
+    "batch_size": 64,
+    "gae_lambda": 0.95,
+}
+
 _MUJOCO = ("HalfCheetah", "Hopper", "Walker2d", "Ant", "Swimmer", "Humanoid")
 
 # Per-task overrides of the defaults above; imitation's tuned values for the seals MuJoCo tasks.
 _TASK_DEFAULTS: dict[str, dict[str, dict[str, Any]]] = {
     "bc": {
         "CartPole": {"n_epochs": 10},
-        "Pendulum": {"n_epochs": 30, "net_arch": (64, 64)},
+        # the swing-up expert switches laws: a wider ReLU net fits it (0.99 normalized)
+        "Pendulum": {
+            "n_epochs": 200,
+            "net_arch": (256, 256),
+            "activation": "relu",
+            "batch_size": 256,
+            "normalize_obs": True,
+            "eval_every": 20,
+        },
         "LunarLander": {"n_epochs": 20, "net_arch": (64, 64)},
         "LunarLanderContinuous": {"n_epochs": 20, "net_arch": (64, 64)},
         "HalfCheetah": {"batch_size": 64, "l2_weight": 0.005728, "lr": 0.008057},
@@ -167,7 +186,7 @@ _TASK_DEFAULTS: dict[str, dict[str, dict[str, Any]]] = {
     },
     "gail": {
         "CartPole": {"total_timesteps": 100_000},
-        "Pendulum": {"total_timesteps": 300_000},
+        "Pendulum": _PENDULUM_PPO,
         "Hopper": {
             "demo_batch_size": 128,
             "gen_replay_buffer_capacity": 4096,
@@ -210,7 +229,7 @@ _TASK_DEFAULTS: dict[str, dict[str, dict[str, Any]]] = {
     },
     "airl": {
         "CartPole": {"total_timesteps": 100_000},
-        "Pendulum": {"total_timesteps": 300_000},
+        "Pendulum": _PENDULUM_PPO,
         "Hopper": {
             "demo_batch_size": 2048,
             "gen_replay_buffer_capacity": 8192,
