@@ -249,15 +249,15 @@ def load_demos(
     from ilkit import datasets
 
     ds = datasets.load(dataset_id, generate_if_missing=True)
+    ds_env = ds.spec.env_spec.id if getattr(ds.spec, "env_spec", None) else None
+    if ds_env is not None and ds_env.split(":")[-1] != env_id:
+        raise IlkitError(f"{dataset_id} was recorded on {ds_env}, not {env_id}")
     total = ds.total_episodes
     if n_episodes is not None and n_episodes > total:
         raise IlkitError(f"{dataset_id} has {total} episodes; cannot use {n_episodes} demos")
     n = total if n_episodes is None else n_episodes
     obs, acts = datasets.load_arrays(ds, n_episodes=n)
     trajs = datasets.to_trajectories(ds, n) if trajectories else None
-    ds_env = ds.spec.env_spec.id if getattr(ds.spec, "env_spec", None) else None
-    if ds_env is not None and ds_env.split(":")[-1] != env_id:
-        raise IlkitError(f"{dataset_id} was recorded on {ds_env}, not {env_id}")
     return Demos(
         dataset_id=dataset_id,
         n_episodes=n,

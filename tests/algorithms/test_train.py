@@ -165,6 +165,8 @@ def test_bad_inputs_fail_before_training(data, tmp_path):
     (tmp_path / "b" / "policy").mkdir(parents=True)
     with pytest.raises(IlkitError, match="exists"):
         train("bc", ENV, seed=0, device="cpu", out_dir=tmp_path / "b")
+    with pytest.raises(IlkitError, match="recorded on ilkit/CartPole-v0, not ilkit/Pendulum-v0"):
+        train("bc", "ilkit/Pendulum-v0", dataset_id="ilkit/CartPole/expert-v0", out_dir=tmp_path)
     with pytest.raises(IlkitError, match="unknown environment"):
         train("bc", "ilkit/CartPol-v0", seed=0, out_dir=tmp_path / "c")
 
