@@ -106,7 +106,7 @@ def generate(
     tmp_root = Path(tempfile.mkdtemp(prefix=f"{TMP_PREFIX}{os.getpid()}-", dir=root))
     try:
         _write(tmp_root, dataset_id, task, episodes, metadata, refs, data_format)
-        _install(tmp_root / dataset_id, final, force=force)
+        _install(tmp_root / dataset_id, final, force=force, task_id=task.id)
     except OSError as err:
         if err.errno == errno.ENOSPC or "No space left" in str(err):
             raise DatasetError(f"no space left on device while writing {dataset_id}") from None
@@ -361,15 +361,21 @@ def _exchange(a: Path, b: Path) -> bool:
     return rc == 0
 
 
-def _install(new: Path, final: Path, *, force: bool) -> None:
+def _install(new: Path, final: Path, *, force: bool, task_id: str = "") -> None:
     """Make ``new`` visible as ``final`` in one rename (an atomic exchange when replacing)."""
     from minari.dataset.minari_dataset import parse_dataset_id
     from minari.namespace import create_namespace, list_local_namespaces
 
     dataset_id = str(final.relative_to(datasets_root()))
-    namespace = parse_dataset_id(dataset_id)[0]
-    if namespace is not None and namespace not in list_local_namespaces():
-        create_namespace(namespace, description="ilkit HR-MDP expert datasets")
+    namespace = parse_dataset_id(dataset_id)[0]  # "ilkit/<Name>"
+    if namespace is not None:
+        top = namespace.split("/")[0]
+        for ns, text in (
+            (top, "ilkit: expert datasets X of Hidden-Reward MDPs (reward hidden, fixed horizon)"),
+            (namespace, f"ilkit expert datasets of the task {task_id}"),
+        ):
+            if ns not in list_local_namespaces():
+                create_namespace(ns, description=text)
     final.parent.mkdir(parents=True, exist_ok=True)
     if final.exists():
         if not force:

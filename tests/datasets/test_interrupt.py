@@ -25,10 +25,10 @@ CHILD = textwrap.dedent(
     import ilkit.datasets.generation as g
 
     install = g._install
-    def slow_install(new, final, *, force):
+    def slow_install(*args, **kwargs):
         print("WRITTEN", flush=True)
         time.sleep(120)
-        install(new, final, force=force)
+        install(*args, **kwargs)
 
     g._install = slow_install
     g.generate("ilkit/CartPole-v0", n_episodes=4, seed=5, policy=sys.argv[1], force=True,
