@@ -223,3 +223,14 @@ def test_cuda_path(data, tmp_path):
     loaded = load_policy(gail.artifact_path, device="cuda")
     obs = np.zeros((4, 4), dtype=np.float32)
     np.testing.assert_array_equal(loaded.predict(obs)[0], gail.policy.predict(obs)[0])
+
+
+def test_cli_show_config_lists_keys_with_help():
+    result = CliRunner().invoke(
+        cli, ["train", "gail", "--env", ENV, "--show-config", "--json", "--set", "n_envs=2"]
+    )
+    assert result.exit_code == 0, result.output
+    config = json.loads(result.stdout)
+    assert config["n_envs"]["value"] == 2
+    assert config["disc_lr"]["help"].startswith("Adam learning rate of the discriminator")
+    assert "gamma" not in config  # the generator's discount is the task's γ, not a knob
