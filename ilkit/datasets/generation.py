@@ -12,12 +12,9 @@ an atomic exchange.
 from __future__ import annotations
 
 import contextlib
-import ctypes
-import ctypes.util
 import errno
 import os
 import shutil
-import tempfile
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
@@ -25,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from ilkit.datasets import atomic
 from ilkit.datasets.errors import DatasetError, DatasetExistsError
 from ilkit.datasets.naming import dataset_id_for
 from ilkit.datasets.rollout import PREDICT_ROWS, EpisodeArrays, collect_parallel
@@ -33,7 +31,6 @@ from ilkit.envs.tasks import TaskSpec, spec
 from ilkit.progress import progress_bar
 
 FORMATS = ("hdf5", "arrow")
-TMP_PREFIX = ".ilkit-tmp-"
 DEFAULT_ENVS = 64
 REF_EPISODES = 20
 """Held-out episodes used to measure a reference return missing from ``references.json``."""
@@ -102,8 +99,7 @@ def generate(
             )  # fmt: skip
         refs = _reference_scores(task, policy, ref_scores)
     metadata = _ilkit_metadata(task, expert, seed, seeds, with_rewards, data_format, refs)
-    _remove_stale_tmp(root)
-    tmp_root = Path(tempfile.mkdtemp(prefix=f"{TMP_PREFIX}{os.getpid()}-", dir=root))
+    tmp_root = atomic.new_staging_dir(root)
     try:
         _write(tmp_root, dataset_id, task, episodes, metadata, refs, data_format)
         _install(tmp_root / dataset_id, final, force=force, task_id=task.id)
@@ -326,7 +322,7 @@ def _write(
     storage = MinariStorage.read(data_path)
     ilkit_meta = dict(ilkit_meta, checksums=data_file_checksums(data_path))
     storage.update_metadata({"ilkit": ilkit_meta})
-    _fsync_tree(tmp_root / dataset_id)
+    atomic.fsync_tree(tmp_root / dataset_id)
 
 
 def _description(task: TaskSpec, n: int, meta: dict[str, Any]) -> str:
@@ -338,35 +334,12 @@ def _description(task: TaskSpec, n: int, meta: dict[str, Any]) -> str:
     )
 
 
-def _fsync_tree(path: Path) -> None:
-    """Flush the files to disk before the rename makes them visible."""
-    for file in sorted(p for p in path.rglob("*") if p.is_file()):
-        with open(file, "rb") as f:
-            os.fsync(f.fileno())
-
-
-_RENAME_EXCHANGE = 2
-
-
-def _exchange(a: Path, b: Path) -> bool:
-    """Atomically swap two paths (Linux renameat2); False where unsupported."""
-    libc_name = ctypes.util.find_library("c")
-    if libc_name is None:
-        return False
-    libc = ctypes.CDLL(libc_name, use_errno=True)
-    if not hasattr(libc, "renameat2"):
-        return False
-    at_fdcwd = -100
-    rc = libc.renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), _RENAME_EXCHANGE)
-    return rc == 0
-
-
-def _install(new: Path, final: Path, *, force: bool, task_id: str = "") -> None:
-    """Make ``new`` visible as ``final`` in one rename (an atomic exchange when replacing)."""
+def _install(new: Path, final: Path, *, force: bool, task_id: str) -> None:
+    """Create Minari's namespaces for the id, then make the dataset visible in one step."""
     from minari.dataset.minari_dataset import parse_dataset_id
     from minari.namespace import create_namespace, list_local_namespaces
 
-    dataset_id = str(final.relative_to(datasets_root()))
+    dataset_id = final.relative_to(datasets_root()).as_posix()
     namespace = parse_dataset_id(dataset_id)[0]  # "ilkit/<Name>"
     if namespace is not None:
         top = namespace.split("/")[0]
@@ -376,34 +349,5 @@ def _install(new: Path, final: Path, *, force: bool, task_id: str = "") -> None:
         ):
             if ns not in list_local_namespaces():
                 create_namespace(ns, description=text)
-    final.parent.mkdir(parents=True, exist_ok=True)
-    if final.exists():
-        if not force:
-            raise DatasetExistsError(f"{dataset_id} appeared while generating; not replaced")
-        if not _exchange(new, final):  # fallback: a short window without the dataset
-            old = new.with_name(new.name + ".old")
-            os.rename(final, old)
-            os.rename(new, final)
-        return  # the old dataset now sits in the temporary directory, removed with it
-    os.rename(new, final)
-
-
-def _remove_stale_tmp(root: Path) -> None:
-    """Delete temporary directories left by generations that were killed (their pid is gone)."""
-    for path in root.glob(f"{TMP_PREFIX}*"):
-        try:
-            pid = int(path.name[len(TMP_PREFIX) :].split("-")[0])
-        except ValueError:
-            continue
-        if pid != os.getpid() and not _pid_alive(pid):
-            shutil.rmtree(path, ignore_errors=True)
-
-
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+    if not atomic.install(new, final, replace=force):
+        raise DatasetExistsError(f"{dataset_id} appeared while generating; not replaced")

@@ -10,12 +10,12 @@ import difflib
 import json
 import os
 import shutil
-import tempfile
 from pathlib import Path
 from typing import Any
 
+from ilkit.datasets import atomic
 from ilkit.datasets.errors import DatasetError, UnknownDatasetError
-from ilkit.datasets.generation import TMP_PREFIX, datasets_root
+from ilkit.datasets.generation import datasets_root
 from ilkit.datasets.naming import DEFAULT_SEED, default_episodes, task_of_dataset
 from ilkit.progress import log
 
@@ -179,7 +179,7 @@ def delete(dataset_id: str) -> Path:
     if not (path / DATA_DIR / METADATA_FILE).is_file():
         raise _unknown(dataset_id)
     root = datasets_root()
-    trash = Path(tempfile.mkdtemp(prefix=f"{TMP_PREFIX}{os.getpid()}-", dir=root))
+    trash = atomic.new_staging_dir(root)
     try:
         os.rename(path, trash / "deleted")
     finally:

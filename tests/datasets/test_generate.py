@@ -192,12 +192,12 @@ def test_bad_input_is_one_clear_error_and_leaves_nothing(policies):
 def test_full_disk_is_a_clear_error_and_leaves_nothing(policies, monkeypatch):
     import errno
 
-    import ilkit.datasets.generation as generation
+    import ilkit.datasets.atomic as atomic
 
     def no_space(*args, **kwargs):
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(generation, "_fsync_tree", no_space)
+    monkeypatch.setattr(atomic, "fsync_tree", no_space)
     with pytest.raises(DatasetError, match="no space left"):
         generate("ilkit/CartPole-v0", n_episodes=1, seed=0, policy=policies["ilkit/CartPole-v0"],
                  ref_scores=REFS, progress=False)  # fmt: skip
