@@ -26,6 +26,7 @@ COMMANDS = {
     "evaluate": "ilkit.evaluation.cli:evaluate",
     "leaderboard": "ilkit.evaluation.cli:leaderboard",
     "train": "ilkit.algorithms.cli:train",
+    "quickstart": "ilkit.quickstart:quickstart",
 }  # each concern adds its own line here
 
 
