@@ -33,7 +33,7 @@ def run_quickstart(
     device: str = "auto",
     log=print,
 ) -> dict[str, Any]:
-    """Run the pipeline into ``out`` (replacing an earlier quickstart there) and return the board."""
+    """Run the pipeline into ``out`` (replacing an earlier quickstart) and return the board."""
     import gymnasium as gym
 
     from ilkit import datasets, experts

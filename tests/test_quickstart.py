@@ -1,0 +1,30 @@
+import json
+
+from click.testing import CliRunner
+
+from ilkit.cli import cli
+
+
+def test_quickstart_end_to_end_ranks_learners_above_random(tmp_path):
+    out = tmp_path / "qs"
+    args = ["quickstart", "--out", str(out), "--demos", "3", "--episodes", "3", "--seeds", "2"]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    board = json.loads((out / "board" / "leaderboard.json").read_text())
+    entries = {e["name"]: e for e in board["entries"]}
+    assert set(entries) == {"bc", "dagger", "expert", "random"}
+    mean = {n: e["tasks"]["ilkit/CartPole-v0"]["mean"] for n, e in entries.items()}
+    assert mean["expert"] == 500.0
+    assert mean["bc"] > 3 * mean["random"] and mean["dagger"] > 3 * mean["random"]
+    assert "| rank |" in result.output  # the markdown board is printed
+    for name in ("leaderboard.csv", "leaderboard.md", "leaderboard.html"):
+        assert (out / "board" / name).is_file()
+    # rerun replaces the earlier quickstart instead of refusing or mixing stale cells
+    assert CliRunner().invoke(cli, args).exit_code == 0
+
+
+def test_quickstart_refuses_a_foreign_directory(tmp_path):
+    (tmp_path / "mine.txt").write_text("keep me")
+    result = CliRunner().invoke(cli, ["quickstart", "--out", str(tmp_path)])
+    assert result.exit_code == 1 and "not made by quickstart" in result.output
+    assert (tmp_path / "mine.txt").read_text() == "keep me"
