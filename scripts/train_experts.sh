@@ -25,9 +25,9 @@ run() {  # run NAME ALGO TIMESTEPS [extra options]
 }
 
 case $task in
-  LunarLander)           run LunarLander ppo 1000000 --eval-every 50000 "$@" ;;
+  LunarLander)           run LunarLander ppo 1500000 --eval-every 50000 "$@" ;;
   LunarLanderContinuous) run LunarLanderContinuous ppo 1000000 --eval-every 50000 "$@" ;;
-  HalfCheetah)           run HalfCheetah ppo 400000 --eval-every 25000 "$@" ;;
+  HalfCheetah)           run HalfCheetah ppo 150000 --eval-every 25000 "$@" ;;
   Swimmer)               run Swimmer ppo 1000000 --eval-every 50000 "$@" ;;
   Hopper)                run Hopper sac 1000000 --eval-every 20000 "$@" ;;
   Walker2d)              run Walker2d sac 1000000 --eval-every 20000 "$@" ;;
