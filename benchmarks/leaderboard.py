@@ -4,7 +4,7 @@ The same board (``--subs`` hand-made CartPole policies x 1 task x ``--seeds`` ce
 ``--episodes`` episodes) is scored four ways, timed end to end:
 
 * anchor: ``ilkit.evaluation.evaluate`` in this process, cell after cell (no isolation);
-* ``leaderboard run``, local process pool, 1 worker and 2 workers;
+* ``leaderboard run``, local process pool: 1 worker cold and warm, 2 workers warm;
 * ``leaderboard run --backend ray`` (local cluster, 2 CPUs; includes starting Ray).
 
 Every leaderboard run starts from an empty output directory. Ratios are anchor time / method
@@ -70,12 +70,13 @@ def main() -> None:
     rows.append(("anchor: evaluate() in-process", anchor))
 
     methods = [
-        ("leaderboard, local, 1 worker", "local", 1),
-        ("leaderboard, local, 2 workers", "local", 2),
+        ("leaderboard, local, 1 worker, cold (starts the forkserver)", "local", 1),
+        ("leaderboard, local, 1 worker, warm", "local", 1),
+        ("leaderboard, local, 2 workers, warm", "local", 2),
     ]
     if not args.no_ray:
         methods.append(("leaderboard, ray, 2 workers", "ray", 2))
-    for name, backend, workers in methods:
+    for n, (name, backend, workers) in enumerate(methods):
         config = BoardConfig(
             envs=(CARTPOLE,),
             episodes=args.episodes,
@@ -85,7 +86,7 @@ def main() -> None:
             timeout_s=600,
         )
         start = time.perf_counter()
-        run_leaderboard(subs, work / f"out-{backend}-{workers}", config, log=lambda m: None)
+        run_leaderboard(subs, work / f"out-{n}", config, log=lambda m: None)
         rows.append((name, time.perf_counter() - start))
 
     lines = [
@@ -104,11 +105,14 @@ def main() -> None:
         lines.append(
             f"| {name} | {seconds:.1f} | {episodes / seconds:.1f} | {anchor / seconds:.2f} |"
         )
-    overhead = (rows[1][1] - anchor) / args.subs
+    overhead = (rows[2][1] - anchor) / args.subs
     lines += [
         "",
-        f"Sandboxing cost: about {overhead:.1f} s per submission x task (a fresh "
-        "Python process importing torch and SB3, then loading the policy).",
+        f"Sandboxing cost once warm: about {overhead:.2f} s per submission x task (fork from "
+        "the preloaded forkserver, limits, policy load). The cold run adds the one-time start "
+        "of the forkserver (a Python process importing torch and SB3); Ray adds its cluster "
+        "start and a forkserver per Ray worker. Load average at the end: "
+        f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs (a machine shared with other jobs).",
         "",
     ]
     text = "\n".join(lines)

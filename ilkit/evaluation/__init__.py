@@ -1,13 +1,42 @@
-"""Evaluation: the only place the true reward is read (scoring, leaderboard, reports)."""
+"""Evaluation: the only place the true reward is read (scoring, leaderboard, reports).
 
-from ilkit.evaluation.evaluate import EvalResult, RandomPolicy, evaluate, normalized_score
-from ilkit.evaluation.scoring import ScoringEnv, make_scoring_env
+The names below are imported on first use, so that ``ilkit.evaluation.cli`` loads without torch
+and ``ilkit --help`` stays fast. They are resolved on every access: importing the submodule
+``ilkit.evaluation.evaluate`` binds that module on this package, and must not hide the function
+``evaluate`` (an eager ``from ... import`` here used to rebind it).
+"""
 
-__all__ = [
-    "EvalResult",
-    "RandomPolicy",
-    "ScoringEnv",
-    "evaluate",
-    "make_scoring_env",
-    "normalized_score",
-]
+from __future__ import annotations
+
+import importlib
+import sys
+import types
+from typing import Any
+
+_EXPORTS = {
+    "EvalResult": "ilkit.evaluation.evaluate",
+    "RandomPolicy": "ilkit.evaluation.evaluate",
+    "evaluate": "ilkit.evaluation.evaluate",
+    "normalized_score": "ilkit.evaluation.evaluate",
+    "BoardConfig": "ilkit.evaluation.leaderboard",
+    "LeaderboardError": "ilkit.evaluation.leaderboard",
+    "run_leaderboard": "ilkit.evaluation.leaderboard",
+    "SubmissionError": "ilkit.evaluation.safety",
+    "UnsafeSubmissionError": "ilkit.evaluation.safety",
+    "ScoringEnv": "ilkit.evaluation.scoring",
+    "make_scoring_env": "ilkit.evaluation.scoring",
+}
+__all__ = sorted(_EXPORTS)
+
+
+class _LazyExports(types.ModuleType):
+    def __getattribute__(self, name: str) -> Any:
+        if name in _EXPORTS:
+            return getattr(importlib.import_module(_EXPORTS[name]), name)
+        return super().__getattribute__(name)
+
+    def __dir__(self) -> list[str]:
+        return sorted(set(super().__dir__()) | set(_EXPORTS))
+
+
+sys.modules[__name__].__class__ = _LazyExports
