@@ -85,6 +85,9 @@ def train(config: TrainConfig, *, resume: bool = False, out: str | Path | None =
     val_seeds = training_seeds(config.seed + 1, config.eval_episodes)
 
     def validate() -> None:
+        if state.get("validated_at") == model.num_timesteps:
+            return  # the last periodic evaluation already saw these weights
+        state["validated_at"] = int(model.num_timesteps)
         mean = _evaluate(_Snapshot(model, venv), task.id, val_seeds)
         log(f"{task.name} {config.algo} step {model.num_timesteps}: validation return {mean:.1f}")
         if state["best_mean"] is None or mean >= state["best_mean"]:

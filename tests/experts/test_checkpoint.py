@@ -46,3 +46,18 @@ def test_checkpoint_round_trip(tmp_path, env_id, algo, extra):
     obs = np.stack([venv.observation_space.sample() for _ in range(3)])
     assert np.array_equal(model.predict(obs, deterministic=True)[0],
                           fresh.predict(obs, deterministic=True)[0])  # fmt: skip
+
+
+def test_tqc_actor_exports_as_a_sac_actor(tmp_path):
+    from ilkit.experts.train import _actor_module
+    from ilkit.policies import load_policy, save_policy
+
+    env_id = "ilkit/Pendulum-v0"
+    config = TrainConfig(env_id=env_id, algo="tqc", timesteps=10, seed=0, device="cpu")
+    model, _ = _build(spec(env_id), config, hyperparams(env_id, "tqc"))
+    save_policy(tmp_path / "a", env_id=env_id, manifest={}, module=_actor_module(model, "tqc"))
+    loaded = load_policy(tmp_path / "a", device="cpu")
+    assert loaded.manifest["kind"] == "sac_actor"
+    obs = np.stack([model.observation_space.sample() for _ in range(4)])
+    expected, _ = model.predict(obs, deterministic=True)
+    assert np.allclose(loaded.predict(obs)[0], expected, atol=1e-6)
