@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import time
 from pathlib import Path
 from typing import Any
 
@@ -83,13 +84,19 @@ def train(config: TrainConfig, *, resume: bool = False, out: str | Path | None =
     state = state or {"best_mean": None, "best_timesteps": None}
     eval_every, checkpoint_every = config.intervals()
     val_seeds = training_seeds(config.seed + 1, config.eval_episodes)
+    clock = {"time": time.monotonic(), "steps": model.num_timesteps}
 
     def validate() -> None:
         if state.get("validated_at") == model.num_timesteps:
             return  # the last periodic evaluation already saw these weights
         state["validated_at"] = int(model.num_timesteps)
+        speed = (model.num_timesteps - clock["steps"]) / (time.monotonic() - clock["time"])
         mean = _evaluate(_Snapshot(model, venv), task.id, val_seeds)
-        log(f"{task.name} {config.algo} step {model.num_timesteps}: validation return {mean:.1f}")
+        log(
+            f"{task.name} {config.algo} step {model.num_timesteps}: validation return {mean:.1f} "
+            f"({speed:.0f} steps/s)"
+        )
+        clock.update(time=time.monotonic(), steps=model.num_timesteps)
         if state["best_mean"] is None or mean >= state["best_mean"]:
             state.update(best_mean=mean, best_timesteps=int(model.num_timesteps))
             _save_artifact(run_dir / BEST, model, venv, task, config, params, state)
