@@ -57,6 +57,7 @@ def run_one(env_id: str, algo: str, seed: int, work: Path, eval_episodes: int) -
         "normalized_score": score.normalized_score,
         "eval_episodes": eval_episodes,
         "train_wall_time_s": result.metrics["wall_time_s"],
+        "train_cpu_time_s": result.metrics.get("cpu_time_s"),
         "env_steps": result.env_steps,
         "expert_queries": result.expert_queries,
         "n_demos": result.n_demos,
@@ -102,26 +103,31 @@ def write_table(rows: list[dict], out: Path, commands: list[str]) -> None:
         "held-out seeds. Normalized score = (R - random) / (expert - random) with the task's "
         "references (`ilkit/envs/references.json`). Mean ± std over seeds.",
         "",
-        f"Machine: {platform.machine()}, {os.cpu_count()} cores (shared with other jobs while "
-        "these ran), one torch thread per run, CPU only.",
+        f"Machine: {platform.machine()}, {os.cpu_count()} cores, CPU only, one torch thread "
+        "per run. The cores were shared with other jobs while these ran (load average 5-8), "
+        "so wall times are inflated; CPU time (the process's, where recorded) is the budget "
+        "that counts against the 10 CPU-minute target.",
         "",
         "| task | algorithm | seeds | normalized score | mean return | target | "
-        "train time (s) | env steps | expert queries | demos |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "train wall (s) | train CPU (s) | env steps | expert queries | demos |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for key in keys:
         group = sorted(groups[key], key=lambda r: r["seed"])
         scores = [r["normalized_score"] for r in group if r["normalized_score"] is not None]
         target = TARGETS.get(key)
         times = [r["train_wall_time_s"] for r in group]
+        cpu = [r["train_cpu_time_s"] for r in group if r.get("train_cpu_time_s") is not None]
         verdict = ""
         if target is not None and scores:
-            ok = np.mean(scores) >= target and max(times) <= TIME_LIMIT_S
+            # the time limit is in CPU minutes; wall time where CPU time was not recorded
+            ok = np.mean(scores) >= target and max(cpu or times) <= TIME_LIMIT_S
             verdict = f"{target} {'met' if ok else '**not met**'}"
         lines.append(
             f"| {key[0]} | {key[1]} | {len(group)} | {_fmt(scores, 3)} "
             f"| {_fmt([r['mean_return'] for r in group], 1)} | {verdict or '-'} "
-            f"| {_fmt(times, 0)} | {int(np.mean([r['env_steps'] for r in group]))} "
+            f"| {_fmt(times, 0)} | {_fmt(cpu, 0)} "
+            f"| {int(np.mean([r['env_steps'] for r in group]))} "
             f"| {int(np.mean([r['expert_queries'] for r in group]))} | {group[0]['n_demos']} |"
         )
     refs = sorted({r["env_id"] for r in rows}, key=lambda e: order.get(e, 99))
@@ -129,7 +135,7 @@ def write_table(rows: list[dict], out: Path, commands: list[str]) -> None:
     for env_id in refs:
         task = spec(env_id)
         lines.append(
-            f"- {env_id}: random {task.ref_random_return}, expert {task.ref_expert_return}"
+            f"- {env_id}: random {task.ref_random_return:.1f}, expert {task.ref_expert_return:.1f}"
         )
     lines += [
         "",

@@ -125,6 +125,7 @@ def train(
         raise IlkitError(f"{artifact} exists (pass overwrite=True / --force to replace it)")
 
     start = time.perf_counter()
+    cpu_start = time.process_time()
     set_random_seed(seed, using_cuda=dev.type == "cuda")
     demos = load_demos(
         dataset_id or task.dataset_id,
@@ -160,6 +161,7 @@ def train(
             warnings.filterwarnings("ignore", message="The given NumPy array is not writable")
             output = _runner(algo)(ctx)
     train_time = time.perf_counter() - start
+    cpu_time = time.process_time() - cpu_start  # differs from wall time on shared cores
     logger.close()
     output.module.set_training_mode(False)
 
@@ -170,6 +172,7 @@ def train(
 
     final = evaluate_live(output.module, output.obs_norm, task.id, 10, dev)
     metrics = _metrics(algo, task.id, cfg, seed, str(dev), demos, output, train_time, final)
+    metrics["cpu_time_s"] = round(cpu_time, 3)
     manifest = {
         "algorithm": algo,
         "task": task.id,
