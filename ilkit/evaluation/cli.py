@@ -85,6 +85,35 @@ def evaluate(
             )
 
 
+class _ManyValues(click.Option):
+    """``--envs A B C``: an option that takes every following value up to the next option.
+
+    Click options take one value each; this wraps the parser's handler for the option so it
+    also consumes the values after it (stopping at an option, or at an existing path such as
+    SUBMISSIONS_DIR). Repeating the option and commas keep working.
+    """
+
+    def add_to_parser(self, parser, ctx) -> None:
+        super().add_to_parser(parser, ctx)
+        for name in self.opts:
+            option = getattr(parser, "_long_opt", {}).get(name) or getattr(
+                parser, "_short_opt", {}
+            ).get(name)
+            if option is None:  # click internals changed: one value per --envs still works
+                continue
+            handler = option.process
+
+            def process(value, state, handler=handler) -> None:
+                values = [value]
+                while state.rargs and not state.rargs[0].startswith("-"):
+                    if Path(state.rargs[0]).exists():
+                        break
+                    values.append(state.rargs.pop(0))
+                handler(" ".join(values), state)
+
+            option.process = process
+
+
 @click.group()
 def leaderboard() -> None:
     """Score many submissions on many tasks: safe, resumable, with honest statistics."""
@@ -95,9 +124,10 @@ def leaderboard() -> None:
 @click.option(
     "--envs",
     "envs",
+    cls=_ManyValues,
     required=True,
     multiple=True,
-    help="Task ids (repeat, or separate with spaces/commas).",
+    help="Task ids: --envs ilkit/CartPole-v0 ilkit/Pendulum-v0 (or repeat, or commas).",
 )
 @click.option(
     "--episodes",

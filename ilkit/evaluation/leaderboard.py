@@ -187,7 +187,7 @@ def _cell(job: dict[str, Any], result: dict[str, Any], config: BoardConfig) -> d
         "failure_kind": result.get("failure_kind"),
         "reason": result.get("reason"),
         "elapsed_s": result.get("elapsed_s"),
-        "training": policy.get("training") or {},
+        "training": (policy.get("training") or {}) if policy else None,  # None: no policy
         "finished_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
     }
 
@@ -324,8 +324,8 @@ def build_board(store: CellStore, subs: list[Submission], config: BoardConfig) -
                             "reason": (c or {}).get("reason") or "not evaluated",
                         }
                     )
-            if cells and cells[0]:
-                trainings.append(cells[0].get("training") or {})
+            if cells and cells[0] and cells[0].get("training") is not None:
+                trainings.append(cells[0]["training"])  # tasks without a policy say nothing
             if len(ok) < config.seeds:
                 entry["complete"] = False
                 entry["tasks"][env_id] = None

@@ -282,20 +282,24 @@ def test_bad_options_are_one_line_errors(tmp_path):
     assert (
         code == 1 and stderr.startswith("error: unknown environment") and "did you mean" in stderr
     )
-    assert (
-        _run(
-            str(tmp_path / "subs"),
-            "--envs",
-            CARTPOLE,
-            "--out",
-            str(tmp_path / "o"),
-            "--episodes",
-            "1",
-            "--seeds",
-            "1",
-        )[0]
-        == 0
+    # --envs takes several ids, and stops at SUBMISSIONS_DIR when that comes after it.
+    ok = _run(
+        "--envs",
+        CARTPOLE,
+        PENDULUM,
+        str(tmp_path / "subs"),
+        "--out",
+        str(tmp_path / "o"),
+        "--episodes",
+        "1",
+        "--seeds",
+        "1",
     )
+    assert ok[0] == 0, ok[2]
+    board = _board(tmp_path / "o")
+    assert [t["env_id"] for t in board["tasks"]] == [CARTPOLE, PENDULUM]
+    track = board["entries"][0]["track"]
+    assert track["offline"] is None  # CartPole's manifest has no training block
     code, _, stderr = _run(
         str(tmp_path / "subs"), "--envs", CARTPOLE, "--out", str(tmp_path / "o"), "--episodes", "2"
     )
