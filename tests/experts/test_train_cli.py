@@ -72,6 +72,12 @@ def test_train_is_killed_then_resumes_and_exports(tmp_path):
     actions, _ = expert.predict(np.zeros((4, 4), dtype=np.float32))
     assert actions.shape == (4,)
 
+    # `expert export` re-measures the run's best policy: the same figures, deterministically
+    exported = runner.invoke(cli, ["expert", "export", str(run_dir), "--out", str(tmp_path / "e")])
+    assert exported.exit_code == 0, exported.output
+    again = load_policy(tmp_path / "e").manifest["true_return"]
+    assert again["mean"] == pytest.approx(manifest["true_return"]["mean"])
+
 
 def test_resume_without_checkpoint_is_a_clear_error(tmp_path):
     result = CliRunner().invoke(cli, [*_train_args(tmp_path / "none", 1000), "--resume"])
