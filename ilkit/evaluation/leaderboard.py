@@ -80,7 +80,8 @@ def run_leaderboard(
         total = sum(len(j["seed_indices"]) for j in jobs)
         log(
             f"{len(subs)} submissions x {len(config.envs)} tasks x {config.seeds} seeds: "
-            f"{done} cells already done, {written} rejected, {total} to evaluate"
+            f"{done} cells already done, {written} failed without running (unsafe, malformed or "
+            f"no policy), {total} to evaluate"
         )
         with progress_bar(total, "leaderboard") as advance:
             lock = threading.Lock()
