@@ -112,6 +112,14 @@ def describe(policy: th.nn.Module) -> tuple[str, dict[str, Any]]:
     raise ArtifactError(f"cannot store a policy of type {type(policy).__name__}")
 
 
+class _NoOptimizer:
+    """Stands in for SB3's optimizer in policies rebuilt for inference: building a real torch
+    optimizer imports torch._dynamo (about 2 s per process) for nothing."""
+
+    def __init__(self, params, lr: float = 0.0, **kwargs):
+        pass
+
+
 def build_module(
     kind: str, arch: dict[str, Any], obs_space: spaces.Space, act_space: spaces.Space
 ) -> th.nn.Module:
@@ -133,6 +141,7 @@ def build_module(
                 share_features_extractor=bool(arch.get("share_features_extractor", True)),
                 log_std_init=float(arch.get("log_std_init", 0.0)),
                 squash_output=bool(arch.get("squash_output", False)),
+                optimizer_class=_NoOptimizer,
             )
         if kind == "sac_actor":
             if not isinstance(act_space, spaces.Box):
