@@ -33,6 +33,7 @@ class TaskDynamics:
         self._base: gym.Env = load_env_creator(task.base_entry_point)(**kwargs)
         self.observation_space = self._base.observation_space
         self.action_space = self._base.action_space
+        self._validate = ActionValidator(self.action_space)
         self.metadata = self._base.metadata
         self.render_mode = render_mode
         self._t = 0
@@ -51,7 +52,7 @@ class TaskDynamics:
             raise RuntimeError("call reset() before step()")
         if self._t >= self.task.horizon:
             raise RuntimeError("the episode is over (horizon reached): call reset()")
-        action = validate_action(self.action_space, action)
+        action = self._validate(action)
         self._t += 1
         if self._absorbed:
             reward = 0.0
@@ -71,11 +72,50 @@ class TaskDynamics:
 def validate_action(space: spaces.Space, action: Any) -> Any:
     """Return ``action`` in the form the base env expects, or raise :class:`InvalidActionError`.
 
+    See :class:`ActionValidator` for the rules.
+    """
+    return ActionValidator(space)(action)
+
+
+class ActionValidator:
+    """Checks actions for one space (bounds and tolerances computed once, not per step).
+
     Discrete: one integer-valued number in ``[0, n)`` (a Python or numpy scalar, or an array of
     one element). Box: an array of exactly ``space.shape``, every entry finite and inside the
     bounds up to :data:`BOUND_TOLERANCE` (values within the tolerance are clipped).
     """
-    if isinstance(space, spaces.Discrete):
+
+    def __init__(self, space: spaces.Space):
+        if not isinstance(space, (spaces.Discrete, spaces.Box)):
+            raise TypeError(f"unsupported action space {space}")
+        self.space = space
+        if isinstance(space, spaces.Box):
+            self._low = space.low.astype(np.float64)
+            self._high = space.high.astype(np.float64)
+            tol = BOUND_TOLERANCE * (1.0 + np.maximum(np.abs(self._low), np.abs(self._high)))
+            self._outer_low, self._outer_high = self._low - tol, self._high + tol
+
+    def __call__(self, action: Any) -> Any:
+        space = self.space
+        if isinstance(space, spaces.Discrete):
+            return self._discrete(space, action)
+        try:
+            arr = np.asarray(action, dtype=np.float64)
+        except (TypeError, ValueError):
+            raise InvalidActionError(f"expected a numeric array action, got {action!r}") from None
+        if arr.shape != space.shape:
+            raise InvalidActionError(f"expected action of shape {space.shape}, got {arr.shape}")
+        if not np.isfinite(arr).all():
+            raise InvalidActionError(f"action contains NaN or inf: {arr.tolist()}")
+        if (arr < self._outer_low).any() or (arr > self._outer_high).any():
+            raise InvalidActionError(
+                f"action {np.round(arr, 4).tolist()} outside the bounds "
+                f"[{self._low.tolist()}, {self._high.tolist()}]"
+            )
+        return np.clip(arr, self._low, self._high).astype(space.dtype)
+
+    @staticmethod
+    def _discrete(space: spaces.Discrete, action: Any) -> int:
         arr = np.asarray(action)
         if arr.size != 1:
             raise InvalidActionError(
@@ -91,21 +131,3 @@ def validate_action(space: spaces.Space, action: Any) -> Any:
                 f"action {value!r} out of range [{space.start}, {space.start + space.n})"
             )
         return int(value)
-    if isinstance(space, spaces.Box):
-        try:
-            arr = np.asarray(action, dtype=np.float64)
-        except (TypeError, ValueError):
-            raise InvalidActionError(f"expected a numeric array action, got {action!r}") from None
-        if arr.shape != space.shape:
-            raise InvalidActionError(f"expected action of shape {space.shape}, got {arr.shape}")
-        if not np.all(np.isfinite(arr)):
-            raise InvalidActionError(f"action contains NaN or inf: {arr.tolist()}")
-        low, high = space.low.astype(np.float64), space.high.astype(np.float64)
-        tol = BOUND_TOLERANCE * (1.0 + np.maximum(np.abs(low), np.abs(high)))
-        if np.any(arr < low - tol) or np.any(arr > high + tol):
-            raise InvalidActionError(
-                f"action {np.round(arr, 4).tolist()} outside the bounds "
-                f"[{low.tolist()}, {high.tolist()}]"
-            )
-        return np.clip(arr, low, high).astype(space.dtype)
-    raise TypeError(f"unsupported action space {space}")
