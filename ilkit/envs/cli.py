@@ -42,8 +42,12 @@ def list_(as_json: bool) -> None:
     table = Table("id", "observation", "action", "horizon", "γ", "dataset id")
     for r in rows:
         table.add_row(
-            r["id"], r["observation_space"], r["action_space"], str(r["horizon"]),
-            str(r["gamma"]), r["dataset_id"],
+            r["id"],
+            r["observation_space"],
+            r["action_space"],
+            str(r["horizon"]),
+            str(r["gamma"]),
+            r["dataset_id"],
         )
     Console(width=200).print(table)
 

@@ -70,20 +70,62 @@ _CC = "gymnasium.envs.classic_control"
 _LUNAR = "ilkit.envs.lunar:LunarLander"
 
 _TASKS: tuple[TaskSpec, ...] = (
-    TaskSpec("CartPole", f"{_CC}.cartpole:CartPoleEnv", 500, 0.98, "discrete", True,
-             "Balance a pole on a cart; absorbing once the pole falls or the cart leaves."),
-    TaskSpec("MountainCar", f"{_CC}.mountain_car:MountainCarEnv", 200, 0.99, "discrete", True,
-             "Drive an underpowered car up a hill; absorbing at the goal."),
-    TaskSpec("Pendulum", f"{_CC}.pendulum:PendulumEnv", 200, 0.9, "continuous", False,
-             "Swing a pendulum up and hold it upright."),
-    TaskSpec("LunarLander", _LUNAR, 1000, 0.999, "discrete", True,
-             "Land on the pad with four discrete engine commands; absorbing after landing or crash."),
-    TaskSpec("LunarLanderContinuous", _LUNAR, 1000, 0.999, "continuous", True,
-             "Land on the pad with two continuous throttles; absorbing after landing or crash.",
-             base_kwargs=(("continuous", True),)),
+    TaskSpec(
+        "CartPole",
+        f"{_CC}.cartpole:CartPoleEnv",
+        500,
+        0.98,
+        "discrete",
+        True,
+        "Balance a pole on a cart; absorbing once the pole falls or the cart leaves.",
+    ),
+    TaskSpec(
+        "MountainCar",
+        f"{_CC}.mountain_car:MountainCarEnv",
+        200,
+        0.99,
+        "discrete",
+        True,
+        "Drive an underpowered car up a hill; absorbing at the goal.",
+    ),
+    TaskSpec(
+        "Pendulum",
+        f"{_CC}.pendulum:PendulumEnv",
+        200,
+        0.9,
+        "continuous",
+        False,
+        "Swing a pendulum up and hold it upright.",
+    ),
+    TaskSpec(
+        "LunarLander",
+        _LUNAR,
+        1000,
+        0.999,
+        "discrete",
+        True,
+        "Land on the pad with four discrete engine commands; absorbing after landing/crash.",
+    ),
+    TaskSpec(
+        "LunarLanderContinuous",
+        _LUNAR,
+        1000,
+        0.999,
+        "continuous",
+        True,
+        "Land on the pad with two continuous throttles; absorbing after landing or crash.",
+        base_kwargs=(("continuous", True),),
+    ),
     *(
-        TaskSpec(name, f"seals.mujoco:{name}Env", 1000, 0.99, "continuous", False,
-                 f"MuJoCo {name}: no early termination, position in the observation (seals).")
+        TaskSpec(
+            name,
+            f"seals.mujoco:{name}Env",
+            1000,
+            0.99,
+            "continuous",
+            False,
+            f"MuJoCo {name}: no early termination, position in the observation (seals).",
+        )
         for name in ("HalfCheetah", "Hopper", "Walker2d", "Ant", "Swimmer", "Humanoid")
     ),
 )

@@ -44,7 +44,12 @@ def test_sb3_monitor_and_imitation_rollouts_see_only_zeros(env_id):
         assert not np.any(traj.rews)
         assert traj.infos[-1]["TimeLimit.truncated"]  # the episode ended by truncation
         for info in traj.infos:
-            assert set(info) <= {"episode", "rollout", "TimeLimit.truncated", "terminal_observation"}
+            assert set(info) <= {
+                "episode",
+                "rollout",
+                "TimeLimit.truncated",
+                "terminal_observation",
+            }
             if "episode" in info:  # Monitor's episode summary
                 assert info["episode"]["r"] == 0.0
 

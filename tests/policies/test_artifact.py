@@ -17,8 +17,13 @@ def ppo_policy():
 
 def test_actor_critic_round_trip_gives_identical_actions(tmp_path, ppo_policy):
     norm = {"mean": np.arange(4.0), "var": np.full(4, 4.0), "clip": 5.0, "epsilon": 1e-8}
-    save_policy(tmp_path / "p", env_id="ilkit/CartPole-v0", manifest={"algorithm": "ppo"},
-                module=ppo_policy, obs_norm=norm)
+    save_policy(
+        tmp_path / "p",
+        env_id="ilkit/CartPole-v0",
+        manifest={"algorithm": "ppo"},
+        module=ppo_policy,
+        obs_norm=norm,
+    )
     loaded = load_policy(tmp_path / "p", device="cpu")
     obs = np.random.default_rng(0).normal(size=(64, 4)).astype(np.float32) * 3
     expected = np.clip((obs - norm["mean"]) / np.sqrt(4.0 + 1e-8), -5, 5).astype(np.float32)
@@ -53,11 +58,17 @@ def test_weights_file_is_safetensors_not_pickle(tmp_path, ppo_policy):
 def test_existing_artifact_is_kept_unless_overwrite(tmp_path, ppo_policy):
     save_policy(tmp_path / "p", env_id="ilkit/CartPole-v0", manifest={"v": 1}, module=ppo_policy)
     with pytest.raises(ArtifactError, match="exists"):
-        save_policy(tmp_path / "p", env_id="ilkit/CartPole-v0", manifest={"v": 2},
-                    module=ppo_policy)
+        save_policy(
+            tmp_path / "p", env_id="ilkit/CartPole-v0", manifest={"v": 2}, module=ppo_policy
+        )
     assert read_manifest(tmp_path / "p")["v"] == 1
-    save_policy(tmp_path / "p", env_id="ilkit/CartPole-v0", manifest={"v": 2},
-                module=ppo_policy, overwrite=True)
+    save_policy(
+        tmp_path / "p",
+        env_id="ilkit/CartPole-v0",
+        manifest={"v": 2},
+        module=ppo_policy,
+        overwrite=True,
+    )
     assert read_manifest(tmp_path / "p")["v"] == 2
     assert sorted(p.name for p in tmp_path.iterdir()) == ["p"]  # no temporary leftovers
 
@@ -92,8 +103,13 @@ def test_uniform_random_scripted_artifact(tmp_path):
     env = gym.make("ilkit/Pendulum-v0")
     manifest = {"kind": "scripted", "controller": "uniform_random", "seed": 3}
     for name in ("a", "b"):
-        save_policy(tmp_path / name, env_id="ilkit/Pendulum-v0", manifest=manifest,
-                    observation_space=env.observation_space, action_space=env.action_space)
+        save_policy(
+            tmp_path / name,
+            env_id="ilkit/Pendulum-v0",
+            manifest=manifest,
+            observation_space=env.observation_space,
+            action_space=env.action_space,
+        )
     a, b = load_policy(tmp_path / "a"), load_policy(tmp_path / "b")
     obs = np.zeros((500, 3), dtype=np.float32)
     actions = a.predict(obs)[0]
