@@ -25,6 +25,6 @@ class InvalidActionError(IlkitError, ValueError):
 
 
 class CheckFailedError(IlkitError):
-    """The command ran, but a check it performs failed (``envs check``, ``verify``, ``--min-score``)."""
+    """The command ran, but a check failed (``envs check``, ``verify``, ``--min-score``)."""
 
     exit_code = 3

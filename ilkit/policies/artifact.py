@@ -335,7 +335,9 @@ def load_policy(path: str | os.PathLike, device: str | th.device = "auto") -> Ar
         module.load_state_dict({k: th.from_numpy(v) for k, v in arrays.items()}, strict=True)
     except RuntimeError as err:
         first = str(err).splitlines()[0]
-        raise ArtifactError(f"{path / WEIGHTS} does not fit the declared architecture: {first}")
+        raise ArtifactError(
+            f"{path / WEIGHTS} does not fit the declared architecture: {first}"
+        ) from None
     module.to(dev).eval()
     module.set_training_mode(False)
     return ArtifactPolicy(manifest, module, obs_norm, dev)

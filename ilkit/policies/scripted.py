@@ -6,7 +6,7 @@ registered here can be loaded, so a manifest cannot make ilkit run arbitrary cod
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 
