@@ -134,7 +134,7 @@ _PENDULUM_PPO = {
     "total_timesteps": 300_000,
     "n_envs": 4,
     "n_steps": 1024,
-    "learning_rate": 1e-3,
+    "learning_rate": 3e-4,
     "n_epochs": 10,
     "batch_size": 64,
     "gae_lambda": 0.95,
