@@ -11,6 +11,11 @@
 # regenerate the reference returns: python -m ilkit.experts.references
 #
 # CartPole, MountainCar and Pendulum ship scripted controllers: python -m ilkit.experts.export
+#
+# Status (2026-11-22, 2-core CPU): bundled LunarLander (1.5M), LunarLanderContinuous (1M),
+# HalfCheetah (150k), Swimmer (300k snapshot of a run stopped at 600k, below its bar: resume
+# or try tqc). Hopper and Walker2d SAC runs were started in /work/ckpt (~40 steps/s each:
+# about 7 h per 1M steps); continue them with --resume. Ant and Humanoid are not started.
 set -euo pipefail
 CKPT=${CKPT:-/work/ckpt}
 export OMP_NUM_THREADS=${OMP_NUM_THREADS:-1}
