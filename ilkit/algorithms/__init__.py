@@ -5,6 +5,8 @@ device, out_dir) -> TrainResult``. Configs are frozen dataclasses with per-task 
 (:mod:`ilkit.algorithms.configs`).
 """
 
+from typing import TYPE_CHECKING, Any
+
 from ilkit.algorithms.configs import (
     ALGORITHMS,
     AdversarialConfig,
@@ -14,7 +16,19 @@ from ilkit.algorithms.configs import (
     default_config,
     make_config,
 )
-from ilkit.algorithms.training import TrainResult, train
+
+if TYPE_CHECKING:
+    from ilkit.algorithms.training import TrainResult, train
+
+
+def __getattr__(name: str) -> Any:
+    # Imported on first use so that ``ilkit --help`` and ``ilkit train --help`` skip torch.
+    if name in ("TrainResult", "train"):
+        from ilkit.algorithms import training
+
+        return getattr(training, name)
+    raise AttributeError(f"module 'ilkit.algorithms' has no attribute {name!r}")
+
 
 __all__ = [
     "ALGORITHMS",

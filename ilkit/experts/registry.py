@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ilkit.envs.tasks import spec
 from ilkit.errors import IlkitError
-from ilkit.policies import ArtifactPolicy, load_policy, read_manifest
-from ilkit.policies.artifact import MANIFEST
+
+if TYPE_CHECKING:  # the artifact module imports torch: only on first load, not for --help
+    from ilkit.policies import ArtifactPolicy
+
+MANIFEST = "manifest.json"  # ilkit.policies.artifact.MANIFEST, without importing torch
 
 
 class ExpertNotFoundError(IlkitError):
@@ -35,6 +38,8 @@ def available() -> list[str]:
 
 def manifest(env_id: str) -> dict[str, Any]:
     """The bundled expert's manifest (architecture, training, true return ...)."""
+    from ilkit.policies import read_manifest
+
     return read_manifest(_existing(env_id))
 
 
@@ -47,6 +52,8 @@ def load(env_id: str, device: str = "auto") -> ArtifactPolicy:
         UnknownEnvError: ``env_id`` is not an ilkit task.
         ExpertNotFoundError: no expert is bundled for the task (the message lists those that are).
     """
+    from ilkit.policies import load_policy
+
     return load_policy(_existing(env_id), device=device)
 
 

@@ -1,16 +1,33 @@
-"""Policies and their weights-only artifact format (shared by experts, algorithms, evaluation)."""
+"""Policies and their weights-only artifact format (shared by experts, algorithms, evaluation).
 
-from typing import Protocol
+The artifact functions are imported on first use, so light modules (scripted controllers, CLI
+command definitions) do not pull in torch.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
-from ilkit.policies.artifact import (
-    ArtifactError,
-    ArtifactPolicy,
-    load_policy,
-    read_manifest,
-    resolve_device,
-    save_policy,
+if TYPE_CHECKING:
+    from ilkit.policies.artifact import (
+        ArtifactError,
+        ArtifactPolicy,
+        load_policy,
+        read_manifest,
+        resolve_device,
+        save_policy,
+    )
+
+_ARTIFACT_EXPORTS = (
+    "ArtifactError",
+    "ArtifactPolicy",
+    "load_policy",
+    "read_manifest",
+    "resolve_device",
+    "save_policy",
 )
 
 
@@ -24,6 +41,12 @@ class Policy(Protocol):
         episode_start: np.ndarray | None = None,
         deterministic: bool = True,
     ) -> tuple[np.ndarray, tuple[np.ndarray, ...] | None]: ...
+
+
+def __getattr__(name: str) -> Any:
+    if name in _ARTIFACT_EXPORTS:
+        return getattr(importlib.import_module("ilkit.policies.artifact"), name)
+    raise AttributeError(f"module 'ilkit.policies' has no attribute {name!r}")
 
 
 __all__ = [

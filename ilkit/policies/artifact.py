@@ -280,6 +280,10 @@ def save_policy(
         (tmp / MANIFEST).write_text(json.dumps(data, indent=2, sort_keys=True) + "\n")
         if tensors:
             save_file(tensors, str(tmp / WEIGHTS))
+        # mkdtemp makes the directory private; an artifact is meant to be shared.
+        tmp.chmod(0o755)
+        for file in tmp.iterdir():
+            file.chmod(0o644)
         if path.exists():
             old = path.with_name(f".{path.name}.old")
             shutil.rmtree(old, ignore_errors=True)

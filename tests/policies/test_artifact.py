@@ -116,3 +116,9 @@ def test_uniform_random_scripted_artifact(tmp_path):
     assert actions.shape == (500, 1) and np.all(np.abs(actions) <= 2.0)
     assert actions.std() > 0.8  # uniform on [-2, 2] has std 1.15
     np.testing.assert_array_equal(actions, b.predict(obs)[0])  # seeded: reproducible
+
+
+def test_artifacts_are_readable_by_others(tmp_path, ppo_policy):
+    path = save_policy(tmp_path / "p", env_id="ilkit/CartPole-v0", manifest={}, module=ppo_policy)
+    assert path.stat().st_mode & 0o755 == 0o755
+    assert all(f.stat().st_mode & 0o644 == 0o644 for f in path.iterdir())
