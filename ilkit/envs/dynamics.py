@@ -14,12 +14,37 @@ import numpy as np
 from gymnasium import spaces
 from gymnasium.envs.registration import load_env_creator
 
-from ilkit.envs.tasks import TaskSpec
+from ilkit.envs.tasks import TaskSpec, spec
 from ilkit.errors import InvalidActionError
 
 # Box actions may exceed their bounds by this much (float32 round-off) and are then clipped;
 # anything further out is an error rather than a silent clip.
 BOUND_TOLERANCE = 1e-5
+
+
+class TaskEnv(gym.Env):
+    """Gymnasium plumbing shared by the public env and the scorer; subclasses define ``step``
+    (hiding or revealing the reward of ``self._dynamics``)."""
+
+    def __init__(self, task: str, render_mode: str | None = None):
+        self.task_spec = spec(task)
+        self._dynamics = TaskDynamics(self.task_spec, render_mode=render_mode)
+        self.observation_space = self._dynamics.observation_space
+        self.action_space = self._dynamics.action_space
+        self.metadata = self._dynamics.metadata
+        self.render_mode = render_mode
+
+    def reset(
+        self, *, seed: int | None = None, options: dict[str, Any] | None = None
+    ) -> tuple[np.ndarray, dict[str, Any]]:
+        super().reset(seed=seed)
+        return self._dynamics.reset(seed=seed), {}
+
+    def render(self):
+        return self._dynamics.render()
+
+    def close(self) -> None:
+        self._dynamics.close()
 
 
 class TaskDynamics:

@@ -4,14 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-import gymnasium as gym
 import numpy as np
 
-from ilkit.envs.dynamics import TaskDynamics
-from ilkit.envs.tasks import spec
+from ilkit.envs.dynamics import TaskEnv
 
 
-class HiddenRewardEnv(gym.Env):
+class HiddenRewardEnv(TaskEnv):
     """An ilkit HR-MDP task, as ``gym.make("ilkit/<Name>-v0")`` returns it.
 
     Observation:
@@ -38,30 +36,10 @@ class HiddenRewardEnv(gym.Env):
     attribute, which only the evaluator reads.
     """
 
-    def __init__(self, task: str, render_mode: str | None = None):
-        self.task_spec = spec(task)
-        self._dynamics = TaskDynamics(self.task_spec, render_mode=render_mode)
-        self.observation_space = self._dynamics.observation_space
-        self.action_space = self._dynamics.action_space
-        self.metadata = self._dynamics.metadata
-        self.render_mode = render_mode
-
     @property
     def gamma(self) -> float:
         return self.task_spec.gamma
 
-    def reset(
-        self, *, seed: int | None = None, options: dict[str, Any] | None = None
-    ) -> tuple[np.ndarray, dict[str, Any]]:
-        super().reset(seed=seed)
-        return self._dynamics.reset(seed=seed), {}
-
     def step(self, action: Any) -> tuple[np.ndarray, float, bool, bool, dict[str, Any]]:
         obs, _reward, truncated = self._dynamics.step(action)
         return obs, 0.0, False, truncated, {}
-
-    def render(self):
-        return self._dynamics.render()
-
-    def close(self) -> None:
-        self._dynamics.close()

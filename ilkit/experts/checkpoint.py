@@ -15,7 +15,6 @@ previous checkpoint intact.
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import tempfile
 from pathlib import Path
@@ -23,6 +22,8 @@ from typing import Any
 
 import numpy as np
 import torch as th
+
+from ilkit.policies.artifact import replace_dir
 
 PARAMS, STATE, VECNORM, BUFFER = "params.pt", "state.json", "vecnormalize.npz", "replay_buffer.npz"
 _BUFFER_ARRAYS = ("observations", "next_observations", "actions", "rewards", "dones", "timeouts")
@@ -58,14 +59,7 @@ def save_checkpoint(path: Path, model: Any, venv: Any, state: dict[str, Any]) ->
                 if getattr(buffer, name, None) is not None
             }
             np.savez(tmp / BUFFER, pos=buffer.pos, full=buffer.full, **arrays)
-        if path.exists():
-            old = path.with_name(f".{path.name}.old")
-            shutil.rmtree(old, ignore_errors=True)
-            os.replace(path, old)
-            os.replace(tmp, path)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            os.replace(tmp, path)
+        replace_dir(tmp, path)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
