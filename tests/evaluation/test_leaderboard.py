@@ -156,7 +156,7 @@ def test_hang_memory_and_malformed_actions_fail_their_cells_only(tmp_path):
     save_cartpole(subs / "good", GOOD)
     _pendulum_out_of_bounds(subs / "wild" / "pendulum")
     # Architectures declared so large that building them exhausts memory, or takes minutes
-    # (orthogonal initialisation of many 2048x2048 layers): honest, data-only ways to blow up.
+    # (orthogonal initialisation of many 4096x4096 layers): honest, data-only ways to blow up.
     empty = subs / "huge"
     empty.mkdir()
     from safetensors.numpy import save_file
@@ -181,7 +181,9 @@ def test_hang_memory_and_malformed_actions_fail_their_cells_only(tmp_path):
                 "env_id": CARTPOLE,
                 "kind": "actor_critic",
                 "weights": "w.safetensors",
-                "architecture": {"net_arch": [2048] * 12},
+                # ~2.5 s per 4096-wide layer here: about 60 s against a 15 s limit, and
+                # 1.6 GB of weights, inside the 4 GB memory limit (so a timeout, not memory).
+                "architecture": {"net_arch": {"pi": [4096] * 24, "vf": []}},
             }
         )
     )
@@ -200,7 +202,7 @@ def test_hang_memory_and_malformed_actions_fail_their_cells_only(tmp_path):
         "--timeout",
         "15",
         "--memory-mb",
-        "2048",
+        "4096",
     )
     elapsed = time.monotonic() - started
     assert code == 0, stderr
