@@ -33,9 +33,9 @@ case $task in
   LunarLander)           run LunarLander ppo 1500000 --eval-every 50000 "$@" ;;
   LunarLanderContinuous) run LunarLanderContinuous ppo 1000000 --eval-every 50000 "$@" ;;
   HalfCheetah)           run HalfCheetah ppo 150000 --eval-every 25000 "$@" ;;
-  Swimmer)               run Swimmer ppo 1000000 --eval-every 50000 "$@" ;;
-  Hopper)                run Hopper sac 1000000 --eval-every 20000 "$@" ;;
-  Walker2d)              run Walker2d sac 1000000 --eval-every 20000 "$@" ;;
+  Swimmer)               run Swimmer ars 2000000 --eval-every 50000 "$@" ;;
+  Hopper)                run Hopper ppo 1000000 --eval-every 50000 "$@" ;;
+  Walker2d)              run Walker2d ppo 1000000 --eval-every 50000 "$@" ;;
   Ant)                   run Ant sac 1000000 --eval-every 20000 "$@" ;;
   Humanoid)              run Humanoid sac 2000000 --eval-every 20000 "$@" ;;
   *) echo "unknown task $task" >&2; exit 2 ;;

@@ -68,6 +68,8 @@ def load_checkpoint(path: Path, model: Any, venv: Any) -> dict[str, Any]:
     """Restore a checkpoint into a freshly built ``model``/``venv``; returns ``state.json``."""
     params = th.load(path / PARAMS, map_location=model.device, weights_only=True)
     model.set_parameters(params["state_dicts"], exact_match=True, device=model.device)
+    if getattr(model, "weights", None) is not None:  # ARS searches around this flat vector
+        model.weights = th.nn.utils.parameters_to_vector(model.policy.parameters()).detach()
     if "log_ent_coef" in params:
         with th.no_grad():
             model.log_ent_coef.copy_(params["log_ent_coef"].to(model.device))

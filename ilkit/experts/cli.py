@@ -14,9 +14,10 @@ def expert() -> None:
 @click.argument("env_id")
 @click.option(
     "--algo",
-    type=click.Choice(["ppo", "sac", "tqc"]),
+    type=click.Choice(["ppo", "sac", "tqc", "ars"]),
     required=True,
-    help="SB3 PPO/SAC or sb3-contrib TQC (SAC/TQC need continuous actions).",
+    help="SB3 PPO/SAC, or sb3-contrib TQC / ARS (augmented random search, linear policy: "
+    "cheap on a CPU, strong on Swimmer). SAC/TQC need continuous actions.",
 )
 @click.option(
     "--timesteps",

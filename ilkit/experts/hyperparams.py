@@ -12,7 +12,8 @@ Each entry gives the SB3 constructor keywords plus three ilkit fields:
   fall (Hopper, Walker2d, Ant, Humanoid: seals removes early termination, which stalls PPO).
   Experts are always scored on the task itself.
 
-Values written ``"lin_X"`` are linear schedules from X to 0, as in rl-zoo.
+Values written ``"lin_X"`` are linear schedules from X to 0, as in rl-zoo. ``policy`` names the
+SB3 policy class (default ``"MlpPolicy"``; ARS's ``"LinearPolicy"``).
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from typing import Any
 from ilkit.envs.tasks import spec
 from ilkit.errors import IlkitError
 
-ALGOS = ("ppo", "sac", "tqc")
+ALGOS = ("ppo", "sac", "tqc", "ars")
 
 # rl-zoo "mujoco-defaults" for PPO
 _PPO_MUJOCO = {"normalize": True, "n_envs": 1, "train_env": "scoring"}
@@ -128,6 +129,16 @@ HYPERPARAMS: dict[str, dict[str, dict[str, Any]]] = {
     },
     "Swimmer": {
         "ppo": {**_PPO_MUJOCO, "gamma": 0.9999},
+        # rl-zoo's ARS (a linear policy, 350 on Swimmer-v3): random search needs no discount,
+        # so it escapes the short-horizon local optimum that stalls PPO/SAC at gamma 0.99.
+        "ars": {
+            "policy": "LinearPolicy",
+            "learning_rate": 0.02,
+            "delta_std": 0.01,
+            "n_delta": 1,
+            "n_top": 1,
+            "alive_bonus_offset": 0,
+        },
         "sac": {**_OFF_POLICY_MUJOCO, "gamma": 0.9999},
         "tqc": {**_OFF_POLICY_MUJOCO, "gamma": 0.9999},
     },

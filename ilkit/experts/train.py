@@ -212,6 +212,7 @@ def _build(task: TaskSpec, config: TrainConfig, params: dict[str, Any]):
     from ilkit.policies import resolve_device
 
     kwargs = {k: _schedule(v) for k, v in params.items() if k not in _ILKIT_FIELDS}
+    policy = kwargs.pop("policy", "MlpPolicy")
     policy_kwargs = dict(kwargs.pop("policy_kwargs", {}))
     if "activation_fn" in policy_kwargs:
         policy_kwargs["activation_fn"] = getattr(
@@ -223,14 +224,16 @@ def _build(task: TaskSpec, config: TrainConfig, params: dict[str, Any]):
     if params["normalize"]:
         venv = VecNormalize(venv, gamma=kwargs.get("gamma", 0.99))
     device = resolve_device(config.device)
-    if config.algo == "ppo" and config.device == "auto":
-        device = th.device("cpu")  # SB3: MLP PPO runs faster on CPU than on a GPU
+    if config.algo in ("ppo", "ars") and config.device == "auto":
+        device = th.device("cpu")  # SB3: MLP PPO (and ARS's rollouts) run faster on a CPU
     if config.algo == "tqc":
         from sb3_contrib import TQC as cls
+    elif config.algo == "ars":
+        from sb3_contrib import ARS as cls
     else:
         cls = {"ppo": PPO, "sac": SAC}[config.algo]
     model = cls(
-        "MlpPolicy", venv, seed=config.seed, device=device, verbose=0,
+        policy, venv, seed=config.seed, device=device, verbose=0,
         policy_kwargs=policy_kwargs or None, **kwargs,
     )  # fmt: skip
     return model, venv
@@ -258,8 +261,9 @@ def _evaluate(policy: Any, env_id: str, seeds: list[int]) -> float:
 
 
 def _actor_module(model: Any, algo: str) -> Any:
-    """The module the artifact stores: PPO's policy, SAC's actor, TQC's actor as a SAC actor."""
-    if algo == "ppo":
+    """The module the artifact stores: PPO's and ARS's policy, SAC's actor, TQC's actor as a
+    SAC actor."""
+    if algo in ("ppo", "ars"):
         return model.policy
     if algo == "sac":
         return model.actor
@@ -283,7 +287,7 @@ def _save_artifact(path, model, venv, task, config, params, state) -> None:
             "epsilon": venv.epsilon,
         }
     library_versions = versions()
-    if config.algo == "tqc":
+    if config.algo in ("tqc", "ars"):
         import sb3_contrib
 
         library_versions["sb3_contrib"] = sb3_contrib.__version__

@@ -9,6 +9,7 @@ Kinds of policy (``manifest["kind"]``):
 * ``actor_critic``: Stable-Baselines3's ``ActorCriticPolicy`` (PPO/A2C, and imitation's BC,
   DAgger, GAIL and AIRL policies) with an MLP and ``FlattenExtractor``.
 * ``sac_actor``: SB3's SAC actor (TQC's actor has the same layout).
+* ``ars``: sb3-contrib's ARS policy (a linear map, or an MLP, from observations to actions).
 * ``scripted``: a named controller from :mod:`ilkit.policies.scripted` (no weights).
 
 An optional observation normalisation (VecNormalize's running mean/var, epsilon and clip) is
@@ -89,6 +90,15 @@ def describe(policy: th.nn.Module) -> tuple[str, dict[str, Any]]:
     from stable_baselines3.common.torch_layers import FlattenExtractor
     from stable_baselines3.sac.policies import Actor
 
+    if _is_ars(policy):
+        return "ars", {
+            "net_arch": list(policy.net_arch),
+            "activation": _activation_name(policy.activation_fn),
+            "with_bias": any(
+                isinstance(m, th.nn.Linear) and m.bias is not None for m in policy.modules()
+            ),
+            "squash_output": policy.squash_output,
+        }
     if not isinstance(policy.features_extractor, FlattenExtractor):
         raise ArtifactError("only MLP policies with SB3's FlattenExtractor can be stored")
     if isinstance(policy, ActorCriticPolicy):
@@ -110,6 +120,11 @@ def describe(policy: th.nn.Module) -> tuple[str, dict[str, Any]]:
             "log_std_init": policy.log_std_init,
         }
     raise ArtifactError(f"cannot store a policy of type {type(policy).__name__}")
+
+
+def _is_ars(policy: th.nn.Module) -> bool:
+    # by module name: sb3-contrib is imported only for the artifacts that need it
+    return type(policy).__module__.startswith("sb3_contrib.ars")
 
 
 class _NoOptimizer:
@@ -154,6 +169,17 @@ def build_module(
                 features_dim=get_flattened_obs_dim(obs_space),
                 activation_fn=activation,
                 log_std_init=float(arch.get("log_std_init", -3.0)),
+            )
+        if kind == "ars":
+            from sb3_contrib.ars.policies import ARSPolicy
+
+            return ARSPolicy(
+                obs_space,
+                act_space,
+                net_arch=[int(n) for n in arch["net_arch"]],
+                activation_fn=activation,
+                with_bias=bool(arch.get("with_bias", True)),
+                squash_output=bool(arch.get("squash_output", False)),
             )
     except (KeyError, TypeError, ValueError) as err:
         raise ArtifactError(f"bad architecture for kind {kind!r}: {err}") from None

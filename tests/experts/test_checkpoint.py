@@ -61,3 +61,25 @@ def test_tqc_actor_exports_as_a_sac_actor(tmp_path):
     obs = np.stack([model.observation_space.sample() for _ in range(4)])
     expected, _ = model.predict(obs, deterministic=True)
     assert np.allclose(loaded.predict(obs)[0], expected, atol=1e-6)
+
+
+def test_ars_resumes_its_search_point_and_exports_a_linear_policy(tmp_path):
+    from ilkit.experts.train import _actor_module
+    from ilkit.policies import load_policy, save_policy
+
+    env_id = "ilkit/Swimmer-v0"
+    config = TrainConfig(env_id=env_id, algo="ars", timesteps=4000, seed=0, device="cpu")
+    model, venv = _build(spec(env_id), config, hyperparams(env_id, "ars"))
+    model.learn(4000)  # two updates of the (zero-initialised) linear map
+    assert model.weights.abs().sum() > 0
+    save_checkpoint(tmp_path / "ckpt", model, venv, {})
+    fresh, fresh_venv = _build(spec(env_id), config, hyperparams(env_id, "ars"))
+    load_checkpoint(tmp_path / "ckpt", fresh, fresh_venv)
+    assert th.equal(fresh.weights, model.weights)  # the next update starts from here
+
+    save_policy(tmp_path / "a", env_id=env_id, manifest={}, module=_actor_module(model, "ars"))
+    loaded = load_policy(tmp_path / "a", device="cpu")
+    assert loaded.manifest["kind"] == "ars"
+    assert loaded.manifest["architecture"]["net_arch"] == []
+    obs = np.stack([venv.observation_space.sample() for _ in range(5)])
+    assert np.array_equal(loaded.predict(obs)[0], model.predict(obs, deterministic=True)[0])
