@@ -2,9 +2,9 @@
 
 Expert training is the one place besides evaluation where the true reward is used: the learner
 trains on the scorer env (or the terminating base game with the same observations, see
-:mod:`ilkit.experts.hyperparams`). A run directory holds ``config.json``, the latest checkpoint
-(``checkpoint/``) and the best policy by validation return (``best/``); the exported expert is
-``best/`` re-measured on the 50 held-out seeds.
+:mod:`ilkit.experts.hyperparams`). A run directory holds ``config.json``, the latest
+checkpoint (``checkpoint/``), the best policy by validation return (``best/``) and TensorBoard
+logs (``tb/``); the exported expert is ``best/`` re-measured on the 50 held-out seeds.
 """
 
 from __future__ import annotations
@@ -77,6 +77,11 @@ def train(config: TrainConfig, *, resume: bool = False, out: str | Path | None =
     if config.n_envs:
         params["n_envs"] = config.n_envs
     model, venv = _build(task, config, params)
+    # SB3 otherwise makes an empty /tmp/SB3-<date> folder per learn(); event files are new
+    # files on each resume, so the curves of every session stay.
+    from stable_baselines3.common.logger import configure
+
+    model.set_logger(configure(str(run_dir / "tb"), ["tensorboard"]))
     resumed = state is not None
     if resumed:
         state = load_checkpoint(run_dir / CHECKPOINT, model, venv)
