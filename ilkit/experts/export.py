@@ -10,6 +10,7 @@ from ilkit.envs.tasks import spec
 from ilkit.evaluation import evaluate
 from ilkit.experts.controllers import SCRIPTED
 from ilkit.experts.registry import bundled_path
+from ilkit.experts.train import expert_training_block
 from ilkit.policies import load_policy, save_policy
 from ilkit.progress import log
 
@@ -49,6 +50,7 @@ def export_scripted(
         "hyperparameters": {},
         "timesteps": 0,
         "seed": None,
+        "training": expert_training_block(0),
     }
     draft = save_policy(
         target.with_name(f".{target.name}.draft"),

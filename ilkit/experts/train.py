@@ -279,6 +279,17 @@ def _actor_module(model: Any, algo: str) -> Any:
     return actor
 
 
+def expert_training_block(env_steps: int) -> dict[str, Any]:
+    """The manifest's ``training`` block (the leaderboard's track): RL on the true reward."""
+    return {
+        "offline": env_steps == 0,
+        "env_steps": env_steps,
+        "expert_queries": 0,
+        "demos": 0,
+        "reward": "true reward (expert training)" if env_steps else "none (scripted)",
+    }
+
+
 def _save_artifact(path, model, venv, task, config, params, state) -> None:
     from ilkit.policies import save_policy
     from ilkit.policies.artifact import versions
@@ -303,6 +314,7 @@ def _save_artifact(path, model, venv, task, config, params, state) -> None:
         "seed": config.seed,
         "train_env": params["train_env"],
         "validation_return": {"mean": state["best_mean"], "n_episodes": config.eval_episodes},
+        "training": expert_training_block(int(model.num_timesteps)),
         "training_command": (
             f"ilkit expert train {task.id} --algo {config.algo} "
             f"--timesteps {config.timesteps} --seed {config.seed}"
