@@ -3,10 +3,12 @@
 The episodes are collected by :mod:`ilkit.datasets.rollout` (N envs in lock-step, W worker
 processes), wrapped in ``minari.data_collector.EpisodeBuffer`` s and written by
 ``minari.create_dataset_from_buffers`` into a hidden temporary directory inside the Minari
-data directory (same filesystem). Checksums are added to the metadata and the finished
-dataset is renamed into place in one step: an interrupted run (Ctrl-C, kill -9, a full disk)
-leaves no dataset behind and an existing dataset is replaced only when ``force`` is given, by
-an atomic exchange.
+data directory (same filesystem). The buffers are handed over as a stream, in episode order,
+while the workers produce them: Minari's storage writes them in one pass over one open file,
+so the write overlaps the rollouts and the file is the same whatever W and N. Checksums are
+added to the metadata and the finished dataset is renamed into place in one step: an
+interrupted run (Ctrl-C, kill -9, a full disk) leaves no dataset behind and an existing
+dataset is replaced only when ``force`` is given, by an atomic exchange.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import errno
 import os
 import shutil
 import warnings
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +27,7 @@ import numpy as np
 from ilkit.datasets import atomic
 from ilkit.datasets.errors import DatasetError, DatasetExistsError
 from ilkit.datasets.naming import dataset_id_for
-from ilkit.datasets.rollout import PREDICT_ROWS, EpisodeArrays, collect_parallel
+from ilkit.datasets.rollout import PREDICT_ROWS, EpisodeArrays, rollouts
 from ilkit.envs.seeds import training_seeds
 from ilkit.envs.tasks import TaskSpec, spec
 from ilkit.progress import progress_bar
@@ -90,18 +92,18 @@ def generate(
     policy, expert = _resolve_policy(policy, task)
     seeds = training_seeds(seed, n_episodes)
     with _one_torch_thread():  # small batches: intra-op threads only contend
-        with progress_bar(
-            n_episodes * task.horizon, f"{task.id} rollouts", enabled=progress
-        ) as bar:
-            episodes = collect_parallel(
-                task.id, seeds, policy, workers=workers, n_envs=n_envs,
-                with_rewards=with_rewards, progress=bar,
-            )  # fmt: skip
         refs = _reference_scores(task, policy, ref_scores)
     metadata = _ilkit_metadata(task, expert, seed, seeds, with_rewards, data_format, refs)
     tmp_root = atomic.new_staging_dir(root)
     try:
-        _write(tmp_root, dataset_id, task, episodes, metadata, refs, data_format)
+        with (
+            _one_torch_thread(),
+            progress_bar(n_episodes * task.horizon, f"{task.id} rollouts", enabled=progress) as bar,
+            rollouts(task.id, seeds, policy, workers=workers, n_envs=n_envs,
+                     with_rewards=with_rewards, progress=bar) as episodes,
+        ):  # fmt: skip
+            _write(tmp_root, dataset_id, task, episodes, metadata, refs, data_format)
+        _finish(tmp_root / dataset_id, metadata, n_episodes)
         _install(tmp_root / dataset_id, final, force=force, task_id=task.id)
     except OSError as err:
         if err.errno == errno.ENOSPC or "No space left" in str(err):
@@ -254,14 +256,14 @@ def _ilkit_metadata(
     }
 
 
-def _buffers(episodes: list[EpisodeArrays], horizon: int) -> list:
+def _buffers(episodes: Iterable[EpisodeArrays], horizon: int) -> Iterator:
     from minari.data_collector import EpisodeBuffer
 
     terminations = np.zeros(horizon, dtype=bool)  # the tasks never terminate ...
     truncations = np.zeros(horizon, dtype=bool)
     truncations[-1] = True  # ... and are cut off at exactly the horizon
-    return [
-        EpisodeBuffer(
+    for i, ep in enumerate(episodes):
+        yield EpisodeBuffer(
             id=i,
             seed=ep.seed,
             observations=ep.observations,
@@ -270,8 +272,6 @@ def _buffers(episodes: list[EpisodeArrays], horizon: int) -> list:
             terminations=terminations,
             truncations=truncations,
         )
-        for i, ep in enumerate(episodes)
-    ]
 
 
 @contextlib.contextmanager
@@ -292,37 +292,46 @@ def _write(
     tmp_root: Path,
     dataset_id: str,
     task: TaskSpec,
-    episodes: list[EpisodeArrays],
+    episodes: Iterable[EpisodeArrays],
     ilkit_meta: dict[str, Any],
     refs: dict[str, Any],
     data_format: str,
 ) -> None:
+    """Write the episodes as they come (the storage only iterates over its ``buffer``)."""
     import gymnasium as gym
     from minari import create_dataset_from_buffers
-    from minari.dataset.minari_storage import MinariStorage
 
-    from ilkit.datasets.checksums import data_file_checksums
-
+    n_episodes = len(ilkit_meta["episode_seeds"])
     with _minari_root(tmp_root), warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)  # author email, code permalink: none
         create_dataset_from_buffers(
             dataset_id,
-            _buffers(episodes, task.horizon),
+            _buffers(episodes, task.horizon),  # type: ignore[arg-type]  (an iterable will do)
             env=gym.spec(task.id),
             eval_env=gym.spec(task.id),
             algorithm_name=ilkit_meta["expert"]["name"],
             author="ilkit",
-            description=_description(task, len(episodes), ilkit_meta),
+            description=_description(task, n_episodes, ilkit_meta),
             ref_min_score=refs["ref_min_score"],
             ref_max_score=refs["ref_max_score"],
             num_episodes_average_score=REF_EPISODES,
             data_format=data_format,
         )
-    data_path = tmp_root / dataset_id / "data"
+
+
+def _finish(path: Path, ilkit_meta: dict[str, Any], n_episodes: int) -> None:
+    """Check the count, add the ilkit metadata with the data files' checksums, flush."""
+    from minari.dataset.minari_storage import MinariStorage
+
+    from ilkit.datasets.checksums import data_file_checksums
+
+    data_path = path / "data"
     storage = MinariStorage.read(data_path)
+    if storage.total_episodes != n_episodes:  # a stream cut short must not be installed
+        raise DatasetError(f"wrote {storage.total_episodes} episodes, expected {n_episodes}")
     ilkit_meta = dict(ilkit_meta, checksums=data_file_checksums(data_path))
     storage.update_metadata({"ilkit": ilkit_meta})
-    atomic.fsync_tree(tmp_root / dataset_id)
+    atomic.fsync_tree(path)
 
 
 def _description(task: TaskSpec, n: int, meta: dict[str, Any]) -> str:

@@ -7,27 +7,38 @@ different batch sizes, so the same observation can give a last-bit different act
 of 7 than in a batch of 64; a fixed batch shape removes that, and with it any dependence on the
 number of envs or workers. (A policy that samples from a shared random generator, such as
 ``RandomPolicy``, is not a function of the observation and is not covered.)
+
+Streaming. :func:`rollouts` yields the episodes in seed order while they are produced, so the
+caller writes them as they come: with W workers the episodes are dealt in batches of at most
+:data:`BATCH_EPISODES`, round-robin, so the workers finish them roughly in order and the
+parent's write overlaps the rollouts instead of following them.
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import math
 import multiprocessing as mp
 import os
 import queue
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import numpy as np
 
 from ilkit.datasets.errors import DatasetError
-from ilkit.envs.tasks import TaskSpec, spec
+from ilkit.envs.dynamics import ActionValidator, TaskDynamics
+from ilkit.envs.tasks import spec
 from ilkit.errors import IlkitError
 
 PREDICT_ROWS = 64
 """Rows of every batch the policy sees (see the module docstring)."""
 PROGRESS_EVERY = 50
 """A worker reports progress every this many time steps of a lock-step group."""
+BATCH_EPISODES = 16
+"""Most episodes dealt to a worker at a time (a worker steps several of its batches in
+lock-step, up to ``n_envs`` episodes)."""
 
 ProgressFn = Callable[[int], None]
 
@@ -40,21 +51,6 @@ class EpisodeArrays:
     observations: np.ndarray
     actions: np.ndarray
     rewards: np.ndarray
-
-
-def make_env(task: TaskSpec, with_rewards: bool):
-    """The public task (reward hidden), or its scorer twin when true rewards are recorded.
-
-    Built directly rather than through ``gym.make``: the same dynamics without the checker and
-    order-enforcing wrappers, which cost a few microseconds per step and add nothing here.
-    """
-    if with_rewards:
-        from ilkit.evaluation.scoring import make_scoring_env
-
-        return make_scoring_env(task.id)
-    from ilkit.envs.hidden import HiddenRewardEnv
-
-    return HiddenRewardEnv(task.id)
 
 
 Predictor = Callable[[np.ndarray], np.ndarray]
@@ -112,7 +108,7 @@ def predict_fixed(predict: Predictor, obs: np.ndarray) -> np.ndarray:
     return np.concatenate(parts)[:n]
 
 
-def collect(
+def iter_episodes(
     env_id: str,
     seeds: Sequence[int],
     policy: Any,
@@ -120,24 +116,30 @@ def collect(
     n_envs: int,
     with_rewards: bool = False,
     progress: ProgressFn | None = None,
-) -> list[EpisodeArrays]:
-    """Roll ``policy`` out for one episode per seed, ``n_envs`` episodes in lock-step."""
+) -> Iterator[EpisodeArrays]:
+    """Roll ``policy`` out for one episode per seed, ``n_envs`` in lock-step; yields in order.
+
+    The envs are the task's :class:`TaskDynamics`, which the public env and the scorer both
+    drive, stepped on the lean path: each step's actions are validated as one batch, with the
+    env's rules and errors, and observations are copied once, into the episode arrays.
+    """
     task = spec(env_id)
     horizon = task.horizon
-    envs = [make_env(task, with_rewards) for _ in range(max(1, min(n_envs, len(seeds))))]
+    seeds = [int(s) for s in seeds]
+    envs = [TaskDynamics(task) for _ in range(max(1, min(n_envs, len(seeds))))]
     obs_space, act_space = envs[0].observation_space, envs[0].action_space
+    validator = ActionValidator(act_space)
     predict = batch_predictor(policy)
-    episodes: list[EpisodeArrays] = []
     try:
         for start in range(0, len(seeds), len(envs)):
-            group = [int(s) for s in seeds[start : start + len(envs)]]
+            group = seeds[start : start + len(envs)]
             active = envs[: len(group)]
             k = len(group)
             obs = np.empty((k, horizon + 1, *obs_space.shape), dtype=obs_space.dtype)
             acts = np.empty((k, horizon, *act_space.shape), dtype=act_space.dtype)
             rews = np.zeros((k, horizon), dtype=np.float64)
             for i, (env, s) in enumerate(zip(active, group, strict=True)):
-                obs[i, 0] = env.reset(seed=s)[0]
+                obs[i, 0] = env.reset(seed=s)
             for t in range(horizon):
                 actions = predict_fixed(predict, obs[:, t])
                 if actions.shape[1:] != act_space.shape:
@@ -145,20 +147,25 @@ def collect(
                         f"the policy returned actions of shape {actions.shape[1:]}; "
                         f"{task.id} expects {act_space.shape}"
                     )
-                for i, env in enumerate(active):  # the env validates each action as given
-                    o, r, _, _, _ = env.step(actions[i])
-                    obs[i, t + 1] = o
-                    rews[i, t] = r
+                valid = validator.batch(actions)  # the raw actions, as the env would check them
+                nxt = obs[:, t + 1]
+                if with_rewards:
+                    rew = rews[:, t]
+                    for i, env in enumerate(active):
+                        nxt[i], rew[i] = env.step_unchecked(valid[i])
+                else:
+                    for i, env in enumerate(active):
+                        nxt[i] = env.step_unchecked(valid[i], reward=False)[0]
                 acts[:, t] = actions  # stored in the action space's dtype
                 if (t + 1) % PROGRESS_EVERY == 0 or t + 1 == horizon:
                     _check_parent_alive()
                     if progress is not None:
                         progress(k * ((t % PROGRESS_EVERY) + 1))
-            episodes.extend(EpisodeArrays(s, obs[i], acts[i], rews[i]) for i, s in enumerate(group))
+            for i, s in enumerate(group):
+                yield EpisodeArrays(s, obs[i], acts[i], rews[i])
     finally:
         for env in envs:
             env.close()
-    return episodes
 
 
 # --- worker processes ---------------------------------------------------------------------
@@ -177,26 +184,28 @@ def _worker(
     out: mp.Queue,
     parent_pid: int,
     env_id: str,
-    seeds: list[int],
+    jobs: list[tuple[int, list[int]]],
     policy: Any,
     n_envs: int,
     with_rewards: bool,
 ) -> None:
+    """Roll out the batches ``jobs`` (index, seeds) in order; send each one when it is done."""
     global _PARENT_PID
     _PARENT_PID = parent_pid
     try:
         import torch
 
         torch.set_num_threads(1)  # one core per worker; W workers share W cores
-        episodes = collect(
+        episodes = iter_episodes(
             env_id,
-            seeds,
+            [s for _, batch in jobs for s in batch],
             policy,
             n_envs=n_envs,
             with_rewards=with_rewards,
             progress=lambda n: out.put(("progress", rank, n)),
         )
-        out.put(("done", rank, episodes))
+        for index, batch in jobs:
+            out.put(("batch", index, [next(episodes) for _ in batch]))
     except IlkitError as err:
         out.put(("error", rank, str(err)))
     except BaseException as err:  # noqa: BLE001  (report, then let the parent raise)
@@ -212,7 +221,8 @@ def _start_method() -> str:
     return "spawn"
 
 
-def collect_parallel(
+@contextlib.contextmanager
+def rollouts(
     env_id: str,
     seeds: Sequence[int],
     policy: Any,
@@ -221,45 +231,40 @@ def collect_parallel(
     n_envs: int,
     with_rewards: bool = False,
     progress: ProgressFn | None = None,
-) -> list[EpisodeArrays]:
-    """:func:`collect` with the episodes split into ``workers`` contiguous chunks."""
+) -> Iterator[Iterator[EpisodeArrays]]:
+    """The episodes of ``seeds`` in order, as they are produced by ``workers`` processes.
+
+    One worker runs in this process. More are started on entry (before the caller opens any
+    file) and get batches of consecutive seeds round-robin; they are stopped on exit.
+    """
     seeds = [int(s) for s in seeds]
-    workers = max(1, min(workers, len(seeds)))
+    size = max(1, min(BATCH_EPISODES, math.ceil(len(seeds) / max(1, workers))))
+    batches = [seeds[i : i + size] for i in range(0, len(seeds), size)]
+    workers = max(1, min(workers, len(batches)))
     if workers == 1:
-        return collect(
+        episodes = iter_episodes(
             env_id, seeds, policy, n_envs=n_envs, with_rewards=with_rewards, progress=progress
         )
-    chunks = [list(c) for c in np.array_split(np.asarray(seeds, dtype=np.int64), workers)]
+        try:
+            yield episodes
+        finally:
+            episodes.close()
+        return
     ctx = mp.get_context(_start_method())
     out: mp.Queue = ctx.Queue()
+    jobs = [[(b, batches[b]) for b in range(r, len(batches), workers)] for r in range(workers)]
     procs = [
         ctx.Process(
             target=_worker,
-            args=(r, out, os.getpid(), env_id, chunk, policy, n_envs, with_rewards),
+            args=(r, out, os.getpid(), env_id, jobs[r], policy, n_envs, with_rewards),
             daemon=True,
         )
-        for r, chunk in enumerate(chunks)
+        for r in range(workers)
     ]
-    results: dict[int, list[EpisodeArrays]] = {}
     try:
         for p in procs:
             p.start()
-        while len(results) < workers:
-            try:
-                kind, rank, payload = out.get(timeout=1.0)
-            except queue.Empty:
-                dead = [p for r, p in enumerate(procs) if r not in results and not p.is_alive()]
-                if dead and out.empty():
-                    raise DatasetError(
-                        f"a generation worker died (exit code {dead[0].exitcode})"
-                    ) from None
-                continue
-            if kind == "progress" and progress is not None:
-                progress(payload)
-            elif kind == "done":
-                results[rank] = payload
-            elif kind == "error":
-                raise DatasetError(payload)
+        yield _gather(procs, out, len(batches), progress)
     finally:
         for p in procs:
             if p.is_alive():
@@ -267,4 +272,28 @@ def collect_parallel(
         for p in procs:
             p.join(timeout=5)
         out.close()
-    return [ep for r in range(workers) for ep in results[r]]
+
+
+def _gather(
+    procs: list, out: mp.Queue, n_batches: int, progress: ProgressFn | None
+) -> Iterator[EpisodeArrays]:
+    """Yield the workers' batches in index order (holding back those that come early)."""
+    ready: dict[int, list[EpisodeArrays]] = {}
+    for index in range(n_batches):
+        while index not in ready:
+            try:
+                kind, key, payload = out.get(timeout=1.0)
+            except queue.Empty:
+                dead = [p for p in procs if not p.is_alive()]
+                failed = [p for p in dead if p.exitcode != 0]
+                if (failed or len(dead) == len(procs)) and out.empty():
+                    code = (failed or dead)[0].exitcode
+                    raise DatasetError(f"a generation worker died (exit code {code})") from None
+                continue
+            if kind == "progress" and progress is not None:
+                progress(payload)
+            elif kind == "batch":
+                ready[key] = payload
+            elif kind == "error":
+                raise DatasetError(payload)
+        yield from ready.pop(index)

@@ -7,6 +7,7 @@ they see the same observations by construction. Only the scorer reads its reward
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 import gymnasium as gym
@@ -64,6 +65,16 @@ class TaskDynamics:
         self._t = 0
         self._absorbed = False
         self._last_obs: np.ndarray | None = None
+        # An observation-only step (see step_unchecked) is exact for a MuJoCo env that never
+        # terminates and does nothing else in step (no human rendering). A base env can only
+        # be a MujocoEnv if that module is loaded: no mujoco import for the other tasks.
+        mujoco_env = sys.modules.get("gymnasium.envs.mujoco.mujoco_env")
+        self._obs_only_step = (
+            mujoco_env is not None
+            and isinstance(self._base, mujoco_env.MujocoEnv)
+            and not task.may_end_early
+            and render_mode is None
+        )
 
     def reset(self, seed: int | None = None) -> np.ndarray:
         obs, _ = self._base.reset(seed=seed)
@@ -86,6 +97,33 @@ class TaskDynamics:
             self._last_obs = np.array(obs, copy=True)
             self._absorbed = bool(terminated)
         return self._last_obs.copy(), float(reward), self._t >= self.task.horizon
+
+    def step_unchecked(self, action: Any, *, reward: bool = True) -> tuple[np.ndarray, float]:
+        """:meth:`step` for batched collection: ``(observation, true_reward)``, no copies.
+
+        ``action`` must already be in the form :class:`ActionValidator` returns (validate a
+        whole batch with :meth:`ActionValidator.batch`). The observation is the base env's own
+        array, or this object's last one in the absorbing state: copy it, never modify it.
+        With ``reward=False`` the reward is 0.0, and MuJoCo tasks (which never end early) only
+        advance the simulation and read the observation, skipping the reward terms.
+        """
+        if self._last_obs is None:
+            raise RuntimeError("call reset() before step()")
+        if self._t >= self.task.horizon:
+            raise RuntimeError("the episode is over (horizon reached): call reset()")
+        self._t += 1
+        if self._absorbed:
+            return self._last_obs, 0.0
+        if not reward and self._obs_only_step:
+            base = self._base
+            # exactly MujocoEnv.step's state update, then its observation
+            base._step_mujoco_simulation(action, base.frame_skip)
+            return base._get_obs(), 0.0
+        obs, r, terminated, _, _ = self._base.step(action)
+        if terminated:  # the absorbing state repeats this observation from now on
+            self._last_obs = np.array(obs, copy=True)
+            self._absorbed = True
+        return obs, float(r) if reward else 0.0
 
     def render(self):
         return self._base.render()
@@ -138,6 +176,36 @@ class ActionValidator:
                 f"[{self._low.tolist()}, {self._high.tolist()}]"
             )
         return np.clip(arr, self._low, self._high).astype(space.dtype)
+
+    def batch(self, actions: Any) -> list[Any]:
+        """Check a batch (one action per row) at once: the rows as :meth:`__call__` returns them.
+
+        Vectorised for the usual integer, float and numeric arrays; any row that fails the
+        vectorised checks, or an unusual dtype, goes through :meth:`__call__` row by row, so
+        the error is exactly the one the first bad row gets there.
+        """
+        arr = np.asarray(actions)
+        if arr.ndim == 0:
+            raise InvalidActionError(f"expected a batch of actions, got {actions!r}")
+        space = self.space
+        if isinstance(space, spaces.Discrete):
+            flat = arr.reshape(len(arr), -1) if arr.size else arr.reshape(len(arr), 0)
+            if flat.shape[1] == 1 and arr.dtype.kind in "iuf":
+                flat = flat[:, 0]
+                ok = (flat >= space.start) & (flat < space.start + space.n)
+                if arr.dtype.kind == "f":
+                    ok &= np.isfinite(flat) & (flat == np.floor(flat))
+                if ok.all():
+                    return flat.astype(np.int64).tolist()
+        elif arr.dtype.kind in "iuf" and arr.shape[1:] == space.shape:
+            as_float = arr.astype(np.float64, copy=False)
+            if (
+                np.isfinite(as_float).all()
+                and not (as_float < self._outer_low).any()
+                and not (as_float > self._outer_high).any()
+            ):
+                return list(np.clip(as_float, self._low, self._high).astype(space.dtype))
+        return [self(a) for a in actions]  # raises the first bad row's error
 
     @staticmethod
     def _discrete(space: spaces.Discrete, action: Any) -> int:
