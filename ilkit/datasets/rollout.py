@@ -82,12 +82,14 @@ def batch_predictor(policy: Any) -> Predictor:
         return lambda obs: np.asarray(policy.predict(obs, deterministic=True)[0])
     module.set_training_mode(False)
     act_space = module.action_space
+    device = module.device  # a walk over the parameters: once, not per call
+    mode = _actor_critic_mode(module) or (lambda x: module._predict(x, deterministic=True))
 
     def predict(obs: np.ndarray) -> np.ndarray:
         if normalize is not None:
             obs = normalize(obs)
         with th.no_grad():
-            actions = module._predict(th.as_tensor(obs, device=module.device), deterministic=True)
+            actions = mode(th.as_tensor(obs, device=device))
         actions = actions.cpu().numpy().reshape((-1, *act_space.shape))
         if isinstance(act_space, spaces.Box):
             if module.squash_output:
@@ -96,6 +98,38 @@ def batch_predictor(policy: Any) -> Predictor:
         return actions
 
     return predict
+
+
+def _actor_critic_mode(module: Any) -> Callable | None:
+    """The deterministic action of a stock SB3 ``ActorCriticPolicy`` with a categorical or
+    diagonal-Gaussian head, computed as its distribution's ``mode`` does, without building the
+    distribution objects (argument checks and all) on every call; None for anything else."""
+    import torch as th
+    from stable_baselines3.common.distributions import (
+        CategoricalDistribution,
+        DiagGaussianDistribution,
+    )
+    from stable_baselines3.common.policies import ActorCriticPolicy, BaseModel
+
+    cls = type(module)
+    stock = isinstance(module, ActorCriticPolicy) and all(
+        getattr(cls, name) is getattr(ActorCriticPolicy, name)
+        for name in ("_predict", "get_distribution", "_get_action_dist_from_latent")
+    )
+    head = type(getattr(module, "action_dist", None))
+    if not stock or head not in (CategoricalDistribution, DiagGaussianDistribution):
+        return None
+
+    def mode(obs: Any) -> Any:
+        # ActorCriticPolicy.get_distribution, then the distribution's mode
+        features = BaseModel.extract_features(module, obs, module.pi_features_extractor)
+        out = module.action_net(module.mlp_extractor.forward_actor(features))
+        if head is DiagGaussianDistribution:
+            return out  # Normal(mean, std).mean
+        logits = out - out.logsumexp(dim=-1, keepdim=True)  # torch Categorical(logits=out)
+        return th.argmax(th.softmax(logits, dim=-1), dim=1)  # mode: argmax of its probs
+
+    return mode
 
 
 def predict_fixed(predict: Predictor, obs: np.ndarray) -> np.ndarray:

@@ -163,3 +163,29 @@ def test_a_failing_worker_is_a_clear_error_and_leaves_nothing(monkeypatch):
                  n_envs=1, ref_scores=REFS, progress=False)  # fmt: skip
     root = datasets_root()
     assert not list(root.rglob("metadata.json")) and not list(root.glob(".ilkit-tmp-*"))
+
+
+def test_actor_critic_mode_is_used_and_matches_sb3_exactly(policies):
+    import torch as th
+    from stable_baselines3.common.policies import ActorCriticPolicy
+
+    from ilkit.policies import load_policy
+
+    rng = np.random.default_rng(1)
+    for path in policies.values():
+        module = load_policy(path, device="cpu").module
+        mode = rollout._actor_critic_mode(module)
+        assert mode is not None  # the stock categorical and Gaussian heads take the fast path
+        obs = th.as_tensor(rng.normal(size=(64, *module.observation_space.shape)) * 3)
+        with th.no_grad():
+            np.testing.assert_array_equal(
+                mode(obs).numpy(), module._predict(obs, deterministic=True).numpy()
+            )
+
+    class Custom(ActorCriticPolicy):
+        def _predict(self, observation, deterministic=False):
+            return super()._predict(observation, deterministic)
+
+    env = make_scoring_env("ilkit/CartPole-v0")
+    custom = Custom(env.observation_space, env.action_space, lambda _: 0.0)
+    assert rollout._actor_critic_mode(custom) is None  # an override is respected
