@@ -114,6 +114,9 @@ def run_adversarial(ctx: RunContext, algo: str) -> RunOutput:
         with progress_bar(n_rounds, f"{algo.upper()} {ctx.task.name}") as advance:
             # imitation's AdversarialTrainer.train() loop, with learning-curve evaluations
             for r in range(n_rounds):
+                if cfg.anneal_lr:  # SB3's schedules see one round per learn(), not the run
+                    lr = cfg.learning_rate * (1.0 - r / n_rounds)
+                    trainer.gen_algo.lr_schedule = lambda _, lr=lr: lr
                 trainer.train_gen(per_round)
                 for _ in range(cfg.n_disc_updates_per_round):
                     with networks.training(trainer.reward_train):

@@ -109,9 +109,11 @@ def test_dagger_counts_expert_queries(data, tmp_path):
     _assert_round_trip(result)
 
 
-@pytest.mark.parametrize(("algo", "steps"), [("gail", 40_000), ("airl", 30_000)])
-def test_adversarial_learns(data, tmp_path, algo, steps):
-    config = {"total_timesteps": steps, **SMALL_EVAL}
+@pytest.mark.parametrize(
+    ("algo", "steps", "anneal"), [("gail", 40_000, False), ("airl", 30_000, True)]
+)
+def test_adversarial_learns(data, tmp_path, algo, steps, anneal):
+    config = {"total_timesteps": steps, "anneal_lr": anneal, **SMALL_EVAL}
     result = train(
         algo, ENV, n_demos=10, config=config, seed=0, device="cpu", out_dir=tmp_path / algo
     )
@@ -121,6 +123,17 @@ def test_adversarial_learns(data, tmp_path, algo, steps):
     _assert_round_trip(result)
     assert result.policy.norm is not None  # fixed obs normalisation, stored in the artifact
     assert "obs_norm" in load_policy(result.artifact_path).manifest
+    rates = _logged_generator_learning_rates(result.out_dir)
+    assert rates[-1] < rates[0] if anneal else rates[-1] == rates[0]
+
+
+def _logged_generator_learning_rates(out_dir) -> list[float]:
+    import csv
+
+    with open(out_dir / "tb" / "progress.csv") as f:
+        rows = list(csv.DictReader(f))
+    key = next(k for k in rows[0] if k.endswith("train/learning_rate"))
+    return [float(r[key]) for r in rows if r.get(key)]
 
 
 def test_config_errors_are_clear():
