@@ -68,7 +68,8 @@ def generate(
             never a held-out evaluation seed.
         policy: anything with SB3's ``predict`` or the path of a policy artifact; None means
             the bundled expert ``ilkit.experts.load(env_id)``. Actions are deterministic.
-        workers: processes the episodes are split over (contiguous chunks).
+        workers: processes the episodes are split over (batches of consecutive seeds, dealt
+            round-robin; this process writes them while the workers go on).
         data_format: Minari storage, ``"hdf5"`` or ``"arrow"``.
         with_rewards: record the true reward (from the scorer) instead of zeros, under the
             dataset id ``ilkit/<Name>/expert-withrewards-v0``.

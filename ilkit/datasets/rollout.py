@@ -9,9 +9,11 @@ number of envs or workers. (A policy that samples from a shared random generator
 ``RandomPolicy``, is not a function of the observation and is not covered.)
 
 Streaming. :func:`rollouts` yields the episodes in seed order while they are produced, so the
-caller writes them as they come: with W workers the episodes are dealt in batches of at most
-:data:`BATCH_EPISODES`, round-robin, so the workers finish them roughly in order and the
-parent's write overlaps the rollouts instead of following them.
+caller writes them as they come. The seeds are cut into batches of at most
+:data:`BATCH_EPISODES`; this process and W - 1 worker processes take the next batches from a
+shared counter whenever they are free (fewer at a time near the end, so all finish together),
+and this process writes what is complete, in order, between its own lock-step groups. Two
+workers are two processes on two cores: the write is shared out rather than added on.
 """
 
 from __future__ import annotations
@@ -37,8 +39,8 @@ PREDICT_ROWS = 64
 PROGRESS_EVERY = 50
 """A worker reports progress every this many time steps of a lock-step group."""
 BATCH_EPISODES = 16
-"""Most episodes dealt to a worker at a time (a worker steps several of its batches in
-lock-step, up to ``n_envs`` episodes)."""
+"""Most episodes in one batch, the unit dealt out (a process steps as many batches together
+as ``n_envs`` allows)."""
 
 ProgressFn = Callable[[int], None]
 
@@ -142,32 +144,46 @@ def predict_fixed(predict: Predictor, obs: np.ndarray) -> np.ndarray:
     return np.concatenate(parts)[:n]
 
 
-def iter_episodes(
-    env_id: str,
-    seeds: Sequence[int],
-    policy: Any,
-    *,
-    n_envs: int,
-    with_rewards: bool = False,
-    progress: ProgressFn | None = None,
-) -> Iterator[EpisodeArrays]:
-    """Roll ``policy`` out for one episode per seed, ``n_envs`` in lock-step; yields in order.
+class _Roller:
+    """Lock-step rollouts of one task and policy in this process; envs are kept between calls.
 
     The envs are the task's :class:`TaskDynamics`, which the public env and the scorer both
     drive, stepped on the lean path: each step's actions are validated as one batch, with the
     env's rules and errors, and observations are copied once, into the episode arrays.
     """
-    task = spec(env_id)
-    horizon = task.horizon
-    seeds = [int(s) for s in seeds]
-    envs = [TaskDynamics(task) for _ in range(max(1, min(n_envs, len(seeds))))]
-    obs_space, act_space = envs[0].observation_space, envs[0].action_space
-    validator = ActionValidator(act_space)
-    predict = batch_predictor(policy)
-    try:
-        for start in range(0, len(seeds), len(envs)):
-            group = seeds[start : start + len(envs)]
-            active = envs[: len(group)]
+
+    def __init__(
+        self,
+        env_id: str,
+        policy: Any,
+        *,
+        n_envs: int,
+        with_rewards: bool = False,
+        progress: ProgressFn | None = None,
+    ):
+        self.task = spec(env_id)
+        self.n_envs = max(1, n_envs)
+        self.with_rewards = with_rewards
+        self.progress = progress
+        self.envs: list[TaskDynamics] = []
+        self.predict = batch_predictor(policy)
+        self.validator: ActionValidator | None = None
+
+    def run(self, seeds: Sequence[int]) -> Iterator[EpisodeArrays]:
+        """One episode per seed, ``n_envs`` in lock-step; yields them in order."""
+        task, horizon = self.task, self.task.horizon
+        seeds = [int(s) for s in seeds]
+        while len(self.envs) < min(self.n_envs, len(seeds)):
+            self.envs.append(TaskDynamics(task))
+        if not seeds:
+            return
+        obs_space, act_space = self.envs[0].observation_space, self.envs[0].action_space
+        if self.validator is None:
+            self.validator = ActionValidator(act_space)
+        width = min(self.n_envs, len(seeds))
+        for start in range(0, len(seeds), width):
+            group = seeds[start : start + width]
+            active = self.envs[: len(group)]
             k = len(group)
             obs = np.empty((k, horizon + 1, *obs_space.shape), dtype=obs_space.dtype)
             acts = np.empty((k, horizon, *act_space.shape), dtype=act_space.dtype)
@@ -175,15 +191,15 @@ def iter_episodes(
             for i, (env, s) in enumerate(zip(active, group, strict=True)):
                 obs[i, 0] = env.reset(seed=s)
             for t in range(horizon):
-                actions = predict_fixed(predict, obs[:, t])
+                actions = predict_fixed(self.predict, obs[:, t])
                 if actions.shape[1:] != act_space.shape:
                     raise DatasetError(
                         f"the policy returned actions of shape {actions.shape[1:]}; "
                         f"{task.id} expects {act_space.shape}"
                     )
-                valid = validator.batch(actions)  # the raw actions, as the env would check them
+                valid = self.validator.batch(actions)  # the raw actions, as the env checks them
                 nxt = obs[:, t + 1]
-                if with_rewards:
+                if self.with_rewards:
                     rew = rews[:, t]
                     for i, env in enumerate(active):
                         nxt[i], rew[i] = env.step_unchecked(valid[i])
@@ -193,13 +209,41 @@ def iter_episodes(
                 acts[:, t] = actions  # stored in the action space's dtype
                 if (t + 1) % PROGRESS_EVERY == 0 or t + 1 == horizon:
                     _check_parent_alive()
-                    if progress is not None:
-                        progress(k * ((t % PROGRESS_EVERY) + 1))
+                    if self.progress is not None:
+                        self.progress(k * ((t % PROGRESS_EVERY) + 1))
             for i, s in enumerate(group):
                 yield EpisodeArrays(s, obs[i], acts[i], rews[i])
-    finally:
-        for env in envs:
+
+    def close(self) -> None:
+        for env in self.envs:
             env.close()
+        self.envs = []
+
+
+class _Dealer:
+    """Hands out batch indices in increasing order to whichever process asks (a shared counter).
+
+    A process takes as many batches as fill its lock-step group, but never more than its share
+    of what is left, so that near the end the groups shrink and the processes finish together.
+    """
+
+    def __init__(self, n_batches: int, processes: int, per_group: int, counter: Any = None):
+        self.n_batches, self.processes, self.per_group = n_batches, processes, per_group
+        self._counter = counter  # a multiprocessing Value shared with the workers, or None
+
+    _local = 0
+
+    def take(self) -> range:
+        lock = self._counter.get_lock() if self._counter is not None else contextlib.nullcontext()
+        with lock:
+            start = self._counter.value if self._counter is not None else self._local
+            left = self.n_batches - start
+            k = max(0, min(self.per_group, math.ceil(left / self.processes), left))
+            if self._counter is not None:
+                self._counter.value = start + k
+            else:
+                self._local = start + k
+        return range(start, start + k)
 
 
 # --- worker processes ---------------------------------------------------------------------
@@ -218,32 +262,38 @@ def _worker(
     out: mp.Queue,
     parent_pid: int,
     env_id: str,
-    jobs: list[tuple[int, list[int]]],
+    batches: list[list[int]],
+    dealer: _Dealer,
     policy: Any,
     n_envs: int,
     with_rewards: bool,
 ) -> None:
-    """Roll out the batches ``jobs`` (index, seeds) in order; send each one when it is done."""
+    """Take batches from ``dealer`` until none are left; send each one when it is done."""
     global _PARENT_PID
     _PARENT_PID = parent_pid
+    roller = None
     try:
         import torch
 
-        torch.set_num_threads(1)  # one core per worker; W workers share W cores
-        episodes = iter_episodes(
+        torch.set_num_threads(1)  # one core per process; W processes share W cores
+        roller = _Roller(
             env_id,
-            [s for _, batch in jobs for s in batch],
             policy,
             n_envs=n_envs,
             with_rewards=with_rewards,
             progress=lambda n: out.put(("progress", rank, n)),
         )
-        for index, batch in jobs:
-            out.put(("batch", index, [next(episodes) for _ in batch]))
+        while taken := dealer.take():
+            episodes = list(roller.run([s for b in taken for s in batches[b]]))
+            out.put(("batches", taken.start, episodes))  # one message: fewer GIL hand-offs
+        out.put(("done", rank, None))
     except IlkitError as err:
         out.put(("error", rank, str(err)))
     except BaseException as err:  # noqa: BLE001  (report, then let the parent raise)
         out.put(("error", rank, f"worker {rank} failed: {type(err).__name__}: {err}"))
+    finally:
+        if roller is not None:
+            roller.close()
 
 
 def _start_method() -> str:
@@ -266,40 +316,39 @@ def rollouts(
     with_rewards: bool = False,
     progress: ProgressFn | None = None,
 ) -> Iterator[Iterator[EpisodeArrays]]:
-    """The episodes of ``seeds`` in order, as they are produced by ``workers`` processes.
-
-    One worker runs in this process. More are started on entry (before the caller opens any
-    file) and get batches of consecutive seeds round-robin; they are stopped on exit.
-    """
+    """The episodes of ``seeds`` in order, as ``workers`` processes (this one included) produce
+    them; iterating also rolls out in this process. Workers start on entry (before the caller
+    opens any file) and are stopped on exit."""
     seeds = [int(s) for s in seeds]
     size = max(1, min(BATCH_EPISODES, math.ceil(len(seeds) / max(1, workers))))
     batches = [seeds[i : i + size] for i in range(0, len(seeds), size)]
     workers = max(1, min(workers, len(batches)))
+    per_group = max(1, n_envs // size)
+    roller = _Roller(env_id, policy, n_envs=n_envs, with_rewards=with_rewards, progress=progress)
     if workers == 1:
-        episodes = iter_episodes(
-            env_id, seeds, policy, n_envs=n_envs, with_rewards=with_rewards, progress=progress
-        )
         try:
-            yield episodes
+            yield _stream(roller, _Dealer(len(batches), 1, per_group), batches, None)
         finally:
-            episodes.close()
+            roller.close()
         return
     ctx = mp.get_context(_start_method())
     out: mp.Queue = ctx.Queue()
-    jobs = [[(b, batches[b]) for b in range(r, len(batches), workers)] for r in range(workers)]
+    _widen_pipe(out)
+    dealer = _Dealer(len(batches), workers, per_group, ctx.Value("l", 0))
     procs = [
         ctx.Process(
             target=_worker,
-            args=(r, out, os.getpid(), env_id, jobs[r], policy, n_envs, with_rewards),
+            args=(r, out, os.getpid(), env_id, batches, dealer, policy, n_envs, with_rewards),
             daemon=True,
         )
-        for r in range(workers)
+        for r in range(1, workers)
     ]
     try:
         for p in procs:
             p.start()
-        yield _gather(procs, out, len(batches), progress)
+        yield _stream(roller, dealer, batches, (procs, out, progress, batches))
     finally:
+        roller.close()
         for p in procs:
             if p.is_alive():
                 p.terminate()
@@ -308,26 +357,75 @@ def rollouts(
         out.close()
 
 
-def _gather(
-    procs: list, out: mp.Queue, n_batches: int, progress: ProgressFn | None
+def _widen_pipe(out: mp.Queue, size: int = 1 << 20) -> None:
+    """Let a worker's whole message sit in the queue's pipe (Linux; 64 KiB by default).
+
+    A worker's feeder thread needs the GIL, which its rollouts hold, for every chunk it
+    writes: through a small pipe a batch trickles in while this process waits, or stays
+    behind while this process rolls out, and the write falls behind the workers.
+    """
+    try:
+        import fcntl
+
+        fcntl.fcntl(out._reader.fileno(), getattr(fcntl, "F_SETPIPE_SZ", 1031), size)  # type: ignore[attr-defined]
+    except (OSError, AttributeError, ValueError):
+        pass  # not Linux, or above the system's limit: the default pipe works, later
+
+
+def _stream(
+    roller: _Roller, dealer: _Dealer, batches: list[list[int]], workers: tuple | None
 ) -> Iterator[EpisodeArrays]:
-    """Yield the workers' batches in index order (holding back those that come early)."""
+    """Yield every batch in index order: roll out the batches this process takes, and between
+    its lock-step groups pass on what the workers (if any) have sent."""
     ready: dict[int, list[EpisodeArrays]] = {}
-    for index in range(n_batches):
-        while index not in ready:
-            try:
-                kind, key, payload = out.get(timeout=1.0)
-            except queue.Empty:
-                dead = [p for p in procs if not p.is_alive()]
-                failed = [p for p in dead if p.exitcode != 0]
-                if (failed or len(dead) == len(procs)) and out.empty():
-                    code = (failed or dead)[0].exitcode
-                    raise DatasetError(f"a generation worker died (exit code {code})") from None
-                continue
-            if kind == "progress" and progress is not None:
-                progress(payload)
-            elif kind == "batch":
-                ready[key] = payload
-            elif kind == "error":
-                raise DatasetError(payload)
-        yield from ready.pop(index)
+    done = 0
+    while done < len(batches):
+        if workers is not None:
+            _receive(ready, *workers, block=False)
+        while done in ready:
+            yield from ready.pop(done)
+            done += 1
+        if done == len(batches):
+            break
+        taken = dealer.take()
+        if taken:
+            episodes = roller.run([s for b in taken for s in batches[b]])
+            for b in taken:
+                ready[b] = [next(episodes) for _ in batches[b]]
+        elif workers is not None:
+            _receive(ready, *workers, block=True)  # the rest is in the workers' hands
+
+
+def _receive(
+    ready: dict[int, list[EpisodeArrays]],
+    procs: list,
+    out: mp.Queue,
+    progress: ProgressFn | None,
+    batches: list[list[int]],
+    *,
+    block: bool,
+) -> None:
+    """Move what the workers sent into ``ready`` (waiting for at least one batch if ``block``)."""
+    while True:
+        try:
+            kind, key, payload = out.get(timeout=1.0) if block else out.get_nowait()
+        except queue.Empty:
+            if not block:
+                return
+            dead = [p for p in procs if not p.is_alive()]
+            failed = [p for p in dead if p.exitcode != 0]
+            if (failed or len(dead) == len(procs)) and out.empty():
+                code = (failed or dead)[0].exitcode
+                raise DatasetError(f"a generation worker died (exit code {code})") from None
+            continue
+        if kind == "progress" and progress is not None:
+            progress(payload)
+        elif kind == "batches":  # consecutive batches from index ``key`` on
+            for b in range(key, len(batches)):
+                if not payload:
+                    break
+                ready[b], payload = payload[: len(batches[b])], payload[len(batches[b]) :]
+            if block:
+                return
+        elif kind == "error":
+            raise DatasetError(payload)

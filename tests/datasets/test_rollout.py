@@ -10,7 +10,7 @@ from ilkit.datasets import DatasetError, generate
 from ilkit.datasets.checksums import data_file_checksums
 from ilkit.envs import spec, training_seeds
 from ilkit.envs.dynamics import ActionValidator, TaskDynamics
-from ilkit.errors import InvalidActionError
+from ilkit.errors import IlkitError, InvalidActionError
 from ilkit.evaluation import make_scoring_env
 
 DISCRETE = spaces.Discrete(3)
@@ -158,7 +158,7 @@ def test_a_failing_worker_is_a_clear_error_and_leaves_nothing(monkeypatch):
             Wobbly.calls += 1
             return np.full(len(obs), 1 if Wobbly.calls < 600 else 0.5), None
 
-    with pytest.raises(DatasetError, match="integer action"):
+    with pytest.raises(IlkitError, match="integer action"):  # from a worker, or this process
         generate("ilkit/CartPole-v0", n_episodes=6, seed=0, policy=Wobbly(), workers=2,
                  n_envs=1, ref_scores=REFS, progress=False)  # fmt: skip
     root = datasets_root()
@@ -189,3 +189,32 @@ def test_actor_critic_mode_is_used_and_matches_sb3_exactly(policies):
     env = make_scoring_env("ilkit/CartPole-v0")
     custom = Custom(env.observation_space, env.action_space, lambda _: 0.0)
     assert rollout._actor_critic_mode(custom) is None  # an override is respected
+
+
+def test_a_worker_that_dies_is_a_clear_error_and_leaves_nothing():
+    import os
+
+    from ilkit.datasets.generation import datasets_root
+
+    parent = os.getpid()
+
+    class Fragile:  # a worker process dies at its first policy call (as if killed)
+        def predict(self, obs, state=None, episode_start=None, deterministic=True):
+            if os.getpid() != parent:
+                os._exit(3)
+            return np.ones(len(obs), dtype=np.int64), None
+
+    with pytest.raises(DatasetError, match="worker died"):
+        generate("ilkit/CartPole-v0", n_episodes=4, seed=0, policy=Fragile(), workers=2,
+                 ref_scores=REFS, progress=False)  # fmt: skip
+    root = datasets_root()
+    assert not list(root.rglob("metadata.json")) and not list(root.glob(".ilkit-tmp-*"))
+
+
+def test_dealer_fills_groups_then_shrinks_them_near_the_end():
+    dealer = rollout._Dealer(n_batches=11, processes=2, per_group=4)
+    taken = []
+    while r := dealer.take():
+        taken.append(list(r))
+    assert [len(t) for t in taken] == [4, 4, 2, 1]  # never more than a share of what is left
+    assert [b for t in taken for b in t] == list(range(11))  # each batch once, in order
