@@ -253,6 +253,7 @@ def write_markdown(rows, table, args) -> None:
         f"Available parallelism during the run: 2 processes ran a pure-Python loop "
         f"{rows[0]['steps_per_s']:.2f}x faster than 1 (2.0 on an idle 2-core machine).",
         "",
+        *_scheduling_note(),
         "| task | method | episodes | steps/s |",
         "|---|---|---:|---:|",
         *[
@@ -294,6 +295,22 @@ def write_markdown(rows, table, args) -> None:
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text("\n".join(lines))
     print(f"wrote {RESULTS}")
+
+
+def _scheduling_note() -> list[str]:
+    """Say so when this run had a raised scheduling priority over other sessions' jobs."""
+    try:  # Linux autogroups: CPU is shared between sessions first, then within each
+        nice = int(Path("/proc/self/autogroup").read_text().split()[-1])
+    except (OSError, ValueError, IndexError):
+        return []
+    if nice == 0:
+        return []
+    return [
+        f"Scheduling: this run's session (Linux autogroup) had nice {nice}, so other sessions' "
+        "jobs on the machine kept running but at a lower share of the cores while it ran; "
+        "without it every session gets an equal share, whatever its number of processes.",
+        "",
+    ]
 
 
 def main() -> None:

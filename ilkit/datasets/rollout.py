@@ -169,8 +169,12 @@ class _Roller:
         self.predict = batch_predictor(policy)
         self.validator: ActionValidator | None = None
 
-    def run(self, seeds: Sequence[int]) -> Iterator[EpisodeArrays]:
-        """One episode per seed, ``n_envs`` in lock-step; yields them in order."""
+    def run(self, seeds: Sequence[int], *, ticks: bool = False) -> Iterator[Any]:
+        """One episode per seed, ``n_envs`` in lock-step; yields them in order.
+
+        With ``ticks`` it also yields None every :data:`PROGRESS_EVERY` steps, so that the
+        caller can do other work (write what the workers sent) in the middle of a group.
+        """
         task, horizon = self.task, self.task.horizon
         seeds = [int(s) for s in seeds]
         while len(self.envs) < min(self.n_envs, len(seeds)):
@@ -211,6 +215,8 @@ class _Roller:
                     _check_parent_alive()
                     if self.progress is not None:
                         self.progress(k * ((t % PROGRESS_EVERY) + 1))
+                    if ticks:
+                        yield None
             for i, s in enumerate(group):
                 yield EpisodeArrays(s, obs[i], acts[i], rews[i])
 
@@ -375,8 +381,8 @@ def _widen_pipe(out: mp.Queue, size: int = 1 << 20) -> None:
 def _stream(
     roller: _Roller, dealer: _Dealer, batches: list[list[int]], workers: tuple | None
 ) -> Iterator[EpisodeArrays]:
-    """Yield every batch in index order: roll out the batches this process takes, and between
-    its lock-step groups pass on what the workers (if any) have sent."""
+    """Yield every batch in index order: roll out the batches this process takes, and every
+    few steps of them pass on (to the writer) what the workers, if any, have sent in order."""
     ready: dict[int, list[EpisodeArrays]] = {}
     done = 0
     while done < len(batches):
@@ -389,9 +395,19 @@ def _stream(
             break
         taken = dealer.take()
         if taken:
-            episodes = roller.run([s for b in taken for s in batches[b]])
+            episodes = []
+            for item in roller.run(
+                [s for b in taken for s in batches[b]], ticks=workers is not None
+            ):
+                if item is not None:
+                    episodes.append(item)
+                    continue
+                _receive(ready, *workers, block=False)  # a tick: write while rolling out
+                while done in ready:
+                    yield from ready.pop(done)
+                    done += 1
             for b in taken:
-                ready[b] = [next(episodes) for _ in batches[b]]
+                ready[b], episodes = episodes[: len(batches[b])], episodes[len(batches[b]) :]
         elif workers is not None:
             _receive(ready, *workers, block=True)  # the rest is in the workers' hands
 
