@@ -279,11 +279,11 @@ def write_markdown(rows, table, args) -> None:
         "",
         "Notes: the ilkit rate includes writing and re-opening the HDF5 dataset (atomic "
         "rename, checksums); imitation's writes nothing; the DataCollector's includes its "
-        "`create_dataset`. The 2-worker rate includes forking the workers; the parent writes "
-        "the episodes while the workers roll out the next ones (three processes on two "
-        "cores), and writes the last ones after. ilkit steps up to 64 envs per worker (one "
-        "policy call per step for all of them); with fewer than 2 x 64 episodes, 2 workers "
-        "each call the policy once per step for fewer envs.",
+        "`create_dataset`. With 2 workers the main process forks one more; both take batches "
+        "of 16 episodes from a shared counter, and the main process also writes, in order, "
+        "every 50 steps of its own rollouts, so the write is shared out (two processes on two "
+        "cores). ilkit steps up to 64 envs per process (one policy call per step for all of "
+        "them); near the end, and with fewer than 2 x 64 episodes, the groups are smaller.",
         "",
         f"Sizes: ilkit writes {ILKIT_EPISODES[0]} CartPole episodes ({ILKIT_EPISODES[0] * 500:,} "
         f"steps, a dataset of the size users generate) and {ILKIT_EPISODES[1]} Hopper episodes "
