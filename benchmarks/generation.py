@@ -91,10 +91,10 @@ def best_rates(methods: dict, repeats: int) -> dict[str, dict[str, float]]:
 def projected_speedup(one: dict, two: dict) -> float:
     """2-worker speed-up on an idle 2-core machine, from CPU time.
 
-    The 1-worker run needs ``cpu_self`` seconds of one core. In the 2-worker run the parent
-    writes while its two workers roll out, so the three share the two cores: it needs at least
-    half of all their CPU seconds, and at least the parent's own. Rates are per step, so both
-    are scaled to the same step count.
+    The 1-worker run needs ``cpu_self`` seconds of one core. The 2-worker run (the main
+    process, which also writes, and one forked worker) needs at least half of both processes'
+    CPU seconds, and at least the main process's own. Rates are per step, so both are scaled
+    to the same step count.
     """
     t1 = one["cpu_self"] / one["steps"]
     total = two["cpu_self"] + two["cpu_children"]

@@ -236,8 +236,7 @@ class _Dealer:
     def __init__(self, n_batches: int, processes: int, per_group: int, counter: Any = None):
         self.n_batches, self.processes, self.per_group = n_batches, processes, per_group
         self._counter = counter  # a multiprocessing Value shared with the workers, or None
-
-    _local = 0
+        self._local = 0  # the counter when there are no workers
 
     def take(self) -> range:
         lock = self._counter.get_lock() if self._counter is not None else contextlib.nullcontext()
