@@ -12,8 +12,9 @@ Streaming. :func:`rollouts` yields the episodes in seed order while they are pro
 caller writes them as they come. The seeds are cut into batches of at most
 :data:`BATCH_EPISODES`; this process and W - 1 worker processes take the next batches from a
 shared counter whenever they are free (fewer at a time near the end, so all finish together),
-and this process writes what is complete, in order, between its own lock-step groups. Two
-workers are two processes on two cores: the write is shared out rather than added on.
+and, every :data:`PROGRESS_EVERY` steps of its own rollouts, passes on to the writer what is
+complete, in order. Two workers are two processes on two cores: the write is shared out
+rather than added on.
 """
 
 from __future__ import annotations
