@@ -86,6 +86,24 @@ def make_bc_trainer(ctx: RunContext, obs_space, act_space, demonstrations=None):
     )
 
 
+def lr_annealer(trainer, cfg):
+    """An ``on_epoch_end`` step that decays Adam's rate linearly from ``cfg.lr`` over
+    ``cfg.n_epochs`` epochs and restores it after the last one (DAgger's next round), or a
+    no-op when ``cfg.anneal_lr`` is off."""
+    epochs_done = 0
+
+    def step() -> None:
+        nonlocal epochs_done
+        if not cfg.anneal_lr:
+            return
+        epochs_done += 1
+        left = 1.0 - (epochs_done % cfg.n_epochs) / cfg.n_epochs
+        for group in trainer.optimizer.param_groups:
+            group["lr"] = cfg.lr * left
+
+    return step
+
+
 def device_batches(ctx: RunContext, obs, acts):
     """Demonstrations as device tensors; each pass over the result is a fresh shuffled epoch."""
     from ilkit.datasets.sampler import DeviceBatchSampler
@@ -114,10 +132,12 @@ def run_bc(ctx: RunContext) -> RunOutput:
 
     curve: list[dict[str, Any]] = []
     epoch = 0
+    anneal = lr_annealer(trainer, cfg)
 
     def on_epoch_end() -> None:
         nonlocal epoch
         epoch += 1
+        anneal()
         if cfg.eval_every and (epoch % cfg.eval_every == 0 or epoch == cfg.n_epochs):
             point = evaluate_live(trainer.policy, norm, ctx.env_id, cfg.eval_episodes, ctx.device)
             curve.append({"epoch": epoch, "env_steps": 0, **point})

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from ilkit.algorithms.bc import device_batches, make_bc_trainer
+from ilkit.algorithms.bc import device_batches, lr_annealer, make_bc_trainer
 from ilkit.algorithms.common import (
     NormalizedObsVecEnv,
     ObsNorm,
@@ -109,7 +109,12 @@ def run_dagger(ctx: RunContext) -> RunOutput:
     oracle = CountingExpert(expert, norm)
 
     curve: list[dict[str, Any]] = []
-    bc_kwargs = {"n_epochs": cfg.n_epochs, "progress_bar": False, "log_rollouts_venv": None}
+    bc_kwargs = {
+        "n_epochs": cfg.n_epochs,
+        "on_epoch_end": lr_annealer(bc_trainer, cfg),
+        "progress_bar": False,
+        "log_rollouts_venv": None,
+    }
 
     def train_round() -> None:
         trainer.extend_and_update(bc_kwargs)

@@ -96,8 +96,31 @@ def test_bc_learns_and_round_trips(data, tmp_path):
     assert any(p.name.startswith("events.out.tfevents") for p in (tmp_path / "bc/tb").iterdir())
 
 
+def test_lr_annealer_decays_each_round_and_restores():
+    from types import SimpleNamespace
+
+    from ilkit.algorithms.bc import lr_annealer
+
+    cfg = make_config("bc", ENV, {"lr": 0.01, "n_epochs": 4, "anneal_lr": True})
+    optimizer = torch.optim.Adam([torch.nn.Parameter(torch.zeros(1))], lr=cfg.lr)
+    step = lr_annealer(SimpleNamespace(optimizer=optimizer), cfg)
+    rates = []
+    for _ in range(2 * cfg.n_epochs):  # two DAgger rounds of n_epochs each
+        step()
+        rates.append(optimizer.param_groups[0]["lr"])
+    assert rates == pytest.approx([0.0075, 0.005, 0.0025, 0.01] * 2)
+    off = lr_annealer(SimpleNamespace(optimizer=optimizer), make_config("bc", ENV, {"lr": 0.5}))
+    off()
+    assert optimizer.param_groups[0]["lr"] == 0.01  # anneal_lr off: the rate is left alone
+
+
 def test_dagger_counts_expert_queries(data, tmp_path):
-    config = {"total_timesteps": 3000, "round_min_timesteps": 1000, **SMALL_EVAL}
+    config = {
+        "total_timesteps": 3000,
+        "round_min_timesteps": 1000,
+        "anneal_lr": True,
+        **SMALL_EVAL,
+    }
     result = train(
         "dagger", ENV, n_demos=2, config=config, seed=0, device="cpu", out_dir=tmp_path / "dagger"
     )
