@@ -160,7 +160,8 @@ _MUJOCO_BC = {
     "eval_every": 10,
 }
 
-# Per-task overrides of the defaults above; imitation's tuned values for the seals MuJoCo tasks.
+# Per-task overrides of the defaults above; GAIL/AIRL on MuJoCo use imitation's tuned values for
+# the seals tasks.
 _TASK_DEFAULTS: dict[str, dict[str, dict[str, Any]]] = {
     "bc": {
         "CartPole": {"n_epochs": 10},
