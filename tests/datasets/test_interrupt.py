@@ -21,8 +21,11 @@ CARTPOLE = "ilkit/CartPole-v0"
 # would make it visible: the moment where a kill does the most harm.
 CHILD = textwrap.dedent(
     """
-    import sys, time
+    import signal, sys, time
     import ilkit.datasets.generation as g
+
+    # a terminal's Ctrl-C: the child may inherit an ignored SIGINT from the test runner
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
     install = g._install
     def slow_install(*args, **kwargs):
