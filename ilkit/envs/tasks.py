@@ -126,7 +126,26 @@ _TASKS: tuple[TaskSpec, ...] = (
             False,
             f"MuJoCo {name}: no early termination, position in the observation (seals).",
         )
-        for name in ("HalfCheetah", "Hopper", "Walker2d", "Ant", "Swimmer", "Humanoid")
+        for name in ("HalfCheetah", "Hopper", "Walker2d", "Ant")
+    ),
+    TaskSpec(
+        "Swimmer",
+        "ilkit.envs.swimmer:SwimmerEnv",
+        1000,
+        0.99,
+        "continuous",
+        False,
+        "MuJoCo Swimmer: position in the observation (seals); gymnasium's model migrated to "
+        "MuJoCo 3 (no collision option; nothing collides, as before).",
+    ),
+    TaskSpec(
+        "Humanoid",
+        "seals.mujoco:HumanoidEnv",
+        1000,
+        0.99,
+        "continuous",
+        False,
+        "MuJoCo Humanoid: no early termination, position in the observation (seals).",
     ),
 )
 
