@@ -51,6 +51,9 @@ class TrainConfig:
     """Steps between resumable checkpoints; None: the same as ``eval_every``."""
     eval_episodes: int = 5
     device: str = "auto"
+    init_from: str | None = None
+    """An artifact of the same algorithm and architecture whose weights (and observation
+    statistics) start the run: fine-tuning, e.g. a bundled expert after a simulator change."""
 
     def intervals(self) -> tuple[int, int]:
         every = self.eval_every or max(self.timesteps // 20, 1000)
@@ -86,6 +89,9 @@ def train(config: TrainConfig, *, resume: bool = False, out: str | Path | None =
     if resumed:
         state = load_checkpoint(run_dir / CHECKPOINT, model, venv)
         log(f"resumed {run_dir} at {model.num_timesteps} steps")
+    elif config.init_from:
+        _start_from(config.init_from, model, venv, config.algo)
+        log(f"{task.name} {config.algo}: starting from the weights of {config.init_from}")
     state = state or {"best_mean": None, "best_timesteps": None}
     eval_every, checkpoint_every = config.intervals()
     val_seeds = training_seeds(config.seed + 1, config.eval_episodes)
@@ -263,6 +269,24 @@ def _evaluate(policy: Any, env_id: str, seeds: list[int]) -> float:
     from ilkit.evaluation import evaluate
 
     return evaluate(policy, env_id, n_episodes=len(seeds), seeds=seeds, device="cpu").mean
+
+
+def _start_from(path: str, model: Any, venv: Any, algo: str) -> None:
+    """Load an artifact's weights into the model to train (and its observation statistics
+    into ``VecNormalize``, counted as many samples so that they move slowly)."""
+    from ilkit.policies import load_policy
+
+    policy = load_policy(path, device="cpu")
+    if policy.manifest.get("algorithm") != algo or policy.module is None:
+        raise TrainError(f"{path} is not a {algo} policy artifact")
+    try:
+        _actor_module(model, algo).load_state_dict(policy.module.state_dict())
+    except RuntimeError as err:
+        first = str(err).strip().splitlines()[0]
+        raise TrainError(f"{path} does not fit this run's architecture: {first}") from None
+    if hasattr(venv, "obs_rms") and policy._obs_norm is not None:
+        venv.obs_rms.mean, venv.obs_rms.var = (np.array(a, copy=True) for a in policy._obs_norm)
+        venv.obs_rms.count = 1e6
 
 
 def _actor_module(model: Any, algo: str) -> Any:
