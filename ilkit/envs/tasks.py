@@ -45,6 +45,11 @@ class TaskSpec:
     """Mean true return of the bundled expert on the held-out seeds (None until measured)."""
 
     @property
+    def mujoco(self) -> bool:
+        """Whether the base dynamics are a MuJoCo simulation (25 demos by default, not 50)."""
+        return self.base_entry_point.startswith(("seals.mujoco:", "ilkit.envs.swimmer:"))
+
+    @property
     def id(self) -> str:
         return f"{NAMESPACE}/{self.name}-v{VERSION}"
 
