@@ -29,11 +29,11 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 import torch as th  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "tests" / "evaluation"))
-from evalhelpers import CARTPOLE, save_cartpole  # noqa: E402
+from policyhelpers import CARTPOLE, save_cartpole  # noqa: E402
 
 from ilkit.evaluation import evaluate  # noqa: E402
-from ilkit.evaluation.leaderboard import BoardConfig, run_leaderboard  # noqa: E402
-from ilkit.evaluation.worker import seeds_for  # noqa: E402
+from ilkit.leaderboard.leaderboard import BoardConfig, run_leaderboard  # noqa: E402
+from ilkit.leaderboard.worker import seeds_for  # noqa: E402
 
 RESULTS = Path(__file__).parent / "results" / "leaderboard.md"
 

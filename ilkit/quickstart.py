@@ -39,7 +39,7 @@ def run_quickstart(
     from ilkit import datasets, experts
     from ilkit.algorithms import train
     from ilkit.envs import spec
-    from ilkit.evaluation.leaderboard import BoardConfig, run_leaderboard
+    from ilkit.leaderboard.leaderboard import BoardConfig, run_leaderboard
     from ilkit.policies import save_policy
 
     task = spec(env_id)

@@ -6,7 +6,7 @@ import json
 
 import pytest
 from click.testing import CliRunner
-from evalhelpers import BAD, CARTPOLE, GOOD, declared_manifest, save_cartpole, sb3_zip
+from policyhelpers import BAD, CARTPOLE, GOOD, declared_manifest, save_cartpole, sb3_zip
 
 from ilkit.cli import cli
 from ilkit.envs import tasks

@@ -11,10 +11,10 @@ import numpy as np
 import pytest
 
 from ilkit.envs import tasks
-from ilkit.evaluation.leaderboard import BoardConfig, build_board
-from ilkit.evaluation.reports import write_reports
-from ilkit.evaluation.store import CellStore
-from ilkit.evaluation.submissions import Submission
+from ilkit.leaderboard.leaderboard import BoardConfig, build_board
+from ilkit.leaderboard.reports import write_reports
+from ilkit.leaderboard.store import CellStore
+from ilkit.leaderboard.submissions import Submission
 
 CARTPOLE = "ilkit/CartPole-v0"
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")

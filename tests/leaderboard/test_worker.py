@@ -6,11 +6,11 @@ import json
 from pathlib import Path
 
 import numpy as np
-from evalhelpers import CARTPOLE, GOOD, save_cartpole
+from policyhelpers import CARTPOLE, GOOD, save_cartpole
 from safetensors.numpy import save_file
 
 from ilkit.envs.seeds import HELDOUT_BASE
-from ilkit.evaluation.worker import run_job, seeds_for
+from ilkit.leaderboard.worker import run_job, seeds_for
 
 
 def _job(ref: dict, seed_indices=(0, 1), episodes=2) -> dict:

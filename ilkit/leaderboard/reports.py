@@ -13,7 +13,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from ilkit.evaluation.store import atomic_write_text
+from ilkit.leaderboard.store import atomic_write_text
 
 
 def _fmt(value: float | None, digits: int = 3) -> str:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 import torch as th
-from evalhelpers import (
+from policyhelpers import (
     BAD,
     CARTPOLE,
     GOOD,
@@ -25,7 +25,7 @@ from evalhelpers import (
 )
 
 from ilkit.evaluation import evaluate
-from ilkit.evaluation.safety import (
+from ilkit.leaderboard.safety import (
     Limits,
     SubmissionError,
     UnsafeSubmissionError,
@@ -33,7 +33,7 @@ from ilkit.evaluation.safety import (
     read_zip_member,
     safe_extract,
 )
-from ilkit.evaluation.submissions import discover, find_policies, load_declared
+from ilkit.leaderboard.submissions import discover, find_policies, load_declared
 
 
 def _zip(path: Path, members: dict[str, bytes]) -> Path:
@@ -208,7 +208,7 @@ def test_declared_weights_outside_the_submission_are_refused(tmp_path):
 
 def test_declared_weights_only_files_load(tmp_path):
     """An SB3 .zip and a plain state dict .pt both load (weights_only) and act like the source."""
-    from evalhelpers import linear_cartpole
+    from policyhelpers import linear_cartpole
 
     sb3_zip(tmp_path / "good.zip", GOOD)
     th.save(linear_cartpole(BAD).state_dict(), tmp_path / "bad.pt")
@@ -239,4 +239,4 @@ def test_touchfile_is_not_importable_by_reference():
     """The payload pickles ``os.system`` itself, not this test module's class."""
     import pickle
 
-    assert b"evalhelpers" not in pickle.dumps(TouchFile(Path("x")))
+    assert b"policyhelpers" not in pickle.dumps(TouchFile(Path("x")))

@@ -1,7 +1,7 @@
 """Leaderboard submissions: finding them, unpacking them safely, and loading their policies.
 
 A submission is one entry of ``SUBMISSIONS_DIR``: a directory, or a ``.zip``/``.tar.gz``
-archive of one (unpacked with :func:`ilkit.evaluation.safety.safe_extract`). Inside it, each
+archive of one (unpacked with :func:`ilkit.leaderboard.safety.safe_extract`). Inside it, each
 policy is either
 
 * an ilkit policy artifact: a directory with ``manifest.json`` + ``policy.safetensors``
@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ilkit.evaluation.safety import (
+from ilkit.leaderboard.safety import (
     MB,
     PICKLE_SUFFIXES,
     Limits,

@@ -16,7 +16,7 @@ The parent (:func:`run_job`) enforces the wall-clock limit, polls the child's re
 (so the memory limit holds with CUDA too), kills the child on a breach, and turns crashes,
 signals and error messages into failed cells with a reason.
 
-``python -m ilkit.evaluation.worker --memory-mb M < job.json`` runs one job in the foreground
+``python -m ilkit.leaderboard.worker --memory-mb M < job.json`` runs one job in the foreground
 (JSON lines on stdout), for debugging a submission by hand.
 """
 
@@ -43,7 +43,7 @@ MEMORY_MARKERS = (
     "memoryerror",
 )
 # Imported once by the forkserver, inherited by every worker it forks.
-PRELOAD = ["ilkit.evaluation._preload"]
+PRELOAD = ["ilkit.leaderboard._preload"]
 
 
 def seeds_for(seed_index: int, episodes: int) -> list[int]:
@@ -73,7 +73,7 @@ def _limit_self(memory_mb: int, cpu_seconds: int) -> None:
 
 def _classify(err: BaseException) -> str:
     from ilkit.errors import InvalidActionError
-    from ilkit.evaluation.safety import UnsafeSubmissionError
+    from ilkit.leaderboard.safety import UnsafeSubmissionError
 
     text = f"{type(err).__name__}: {err}".lower()
     if isinstance(err, MemoryError) or any(m in text for m in MEMORY_MARKERS):
@@ -94,7 +94,7 @@ def evaluate_job(
 
         torch.set_num_threads(1)
         from ilkit.evaluation.evaluate import evaluate
-        from ilkit.evaluation.submissions import load_ref
+        from ilkit.leaderboard.submissions import load_ref
 
         device = job.get("device", "cpu")
         policy = load_ref(job["policy"], device=device)
@@ -144,8 +144,8 @@ def _child(job: dict[str, Any], conn, log_path: str, memory_mb: int, cpu_s: int)
 
 
 def child_main(argv: list[str] | None = None) -> int:
-    """``python -m ilkit.evaluation.worker``: one job from stdin, JSON lines on stdout."""
-    parser = argparse.ArgumentParser(prog="python -m ilkit.evaluation.worker")
+    """``python -m ilkit.leaderboard.worker``: one job from stdin, JSON lines on stdout."""
+    parser = argparse.ArgumentParser(prog="python -m ilkit.leaderboard.worker")
     parser.add_argument("--memory-mb", type=int, default=0)
     parser.add_argument("--cpu-seconds", type=int, default=0)
     args = parser.parse_args(argv)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from ilkit.evaluation.stats import bootstrap_mean_ci, iqm_with_ci, rank_groups
+from ilkit.leaderboard.stats import bootstrap_mean_ci, iqm_with_ci, rank_groups
 
 
 def test_bootstrap_ci_brackets_the_mean_and_shrinks_with_more_data():

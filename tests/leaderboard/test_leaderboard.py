@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from click.testing import CliRunner
-from evalhelpers import (
+from policyhelpers import (
     BAD,
     CARTPOLE,
     GOOD,
@@ -30,7 +30,7 @@ from evalhelpers import (
 from ilkit.cli import cli
 from ilkit.envs import tasks
 from ilkit.evaluation import evaluate
-from ilkit.evaluation.worker import seeds_for
+from ilkit.leaderboard.worker import seeds_for
 from ilkit.policies import save_policy
 
 REFS = {CARTPOLE: {"random": {"mean": 20.0}, "expert": {"mean": 500.0}}}

@@ -21,11 +21,11 @@ import numpy as np
 
 from ilkit.envs.tasks import spec
 from ilkit.errors import IlkitError
-from ilkit.evaluation.safety import Limits
-from ilkit.evaluation.stats import bootstrap_mean_ci, iqm_with_ci, rank_groups
-from ilkit.evaluation.store import CellStore, atomic_write_json, run_lock
-from ilkit.evaluation.submissions import TRAINING_FIELDS, Submission, discover
-from ilkit.evaluation.worker import run_job
+from ilkit.leaderboard.safety import Limits
+from ilkit.leaderboard.stats import bootstrap_mean_ci, iqm_with_ci, rank_groups
+from ilkit.leaderboard.store import CellStore, atomic_write_json, run_lock
+from ilkit.leaderboard.submissions import TRAINING_FIELDS, Submission, discover
+from ilkit.leaderboard.worker import run_job
 
 BACKENDS = ("local", "ray")
 
@@ -66,7 +66,7 @@ def run_leaderboard(
     submissions_dir: Path, out: Path, config: BoardConfig, log: Callable[[str], None] = print
 ) -> dict[str, Any]:
     """Evaluate every missing cell, then write and return the board."""
-    from ilkit.evaluation.reports import write_reports
+    from ilkit.leaderboard.reports import write_reports
     from ilkit.progress import progress_bar
 
     out = Path(out)
