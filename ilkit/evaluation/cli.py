@@ -15,7 +15,7 @@ import click
     default=50,
     show_default=True,
     type=click.IntRange(min=1),
-    help="Episodes, on the held-out seeds 2**31, 2**31+1, ...",
+    help="Episodes, on the public validation seeds 2**31, 2**31+1, ...",
 )
 @click.option(
     "--min-score",
@@ -37,8 +37,9 @@ def evaluate(
 
     \b
     ARTIFACT is a policy artifact directory (manifest.json + policy.safetensors) or a
-    declared JSON manifest (see `ilkit leaderboard run --help`). Episodes run on held-out
-    seeds that no dataset or training run uses. Prints each episode's return, the mean,
+    declared JSON manifest (see `ilkit leaderboard run --help`). Episodes run on the
+    public validation seeds, which no dataset or training run uses (a leaderboard with a
+    secret scores on its own test seeds instead). Prints each episode's return, the mean,
     std and the normalized score (R - random) / (expert - random), "n/a" until the task's
     reference returns are measured.
 
@@ -46,17 +47,17 @@ def evaluate(
     Example:
       ilkit evaluate runs/bc-cartpole --env ilkit/CartPole-v0 --episodes 20 --min-score 0.9
     """
-    from ilkit.cli import echo_json
     from ilkit.errors import CheckFailedError, IlkitError
     from ilkit.evaluation.evaluate import evaluate as run_evaluation
-    from ilkit.leaderboard.submissions import PolicyRef, load_ref
+    from ilkit.output import echo_json
+    from ilkit.policies import load_policy
+    from ilkit.policies.declared import load_declared
     from ilkit.progress import progress_bar
 
     if artifact.is_dir():
-        ref = PolicyRef(env_id or "", "artifact", str(artifact), {})
+        policy = load_policy(artifact, device=device)
     else:
-        ref = PolicyRef(env_id or "", "declared", str(artifact), {})
-    policy = load_ref(ref, device=device)
+        policy = load_declared(artifact, device=device)
     env_id = env_id or policy.manifest.get("env_id")
     if not env_id:
         raise IlkitError(f"{artifact} does not name its task: pass --env")

@@ -19,11 +19,12 @@ from typing import Any
 
 import numpy as np
 
+from ilkit.atomic import write_json
 from ilkit.envs.tasks import spec
 from ilkit.errors import IlkitError
 from ilkit.leaderboard.safety import Limits
 from ilkit.leaderboard.stats import bootstrap_mean_ci, iqm_with_ci, rank_groups
-from ilkit.leaderboard.store import CellStore, atomic_write_json, run_lock
+from ilkit.leaderboard.store import CellStore, run_lock
 from ilkit.leaderboard.submissions import TRAINING_FIELDS, Submission, discover
 from ilkit.leaderboard.worker import run_job
 
@@ -117,7 +118,7 @@ def _check_run_file(out: Path, config: BoardConfig) -> None:
                 f"{out} holds a board with --episodes {previous.get('episodes')}; "
                 "use that value or another --out"
             )
-    atomic_write_json(path, {"episodes": config.episodes})
+    write_json(path, {"episodes": config.episodes})
 
 
 def _plan(

@@ -13,7 +13,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from ilkit.leaderboard.store import atomic_write_text
+from ilkit.atomic import write_text
 
 
 def _fmt(value: float | None, digits: int = 3) -> str:
@@ -330,8 +330,8 @@ def write_reports(board: dict[str, Any], out: Path) -> dict[str, Path]:
         "md": out / "leaderboard.md",
         "html": out / "leaderboard.html",
     }
-    atomic_write_text(paths["json"], json.dumps(board, indent=2, default=str) + "\n")
-    atomic_write_text(paths["csv"], to_csv(board))
-    atomic_write_text(paths["md"], to_markdown(board))
-    atomic_write_text(paths["html"], to_html(board))
+    write_text(paths["json"], json.dumps(board, indent=2, default=str) + "\n")
+    write_text(paths["csv"], to_csv(board))
+    write_text(paths["md"], to_markdown(board))
+    write_text(paths["html"], to_html(board))
     return paths

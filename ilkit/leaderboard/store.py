@@ -1,6 +1,6 @@
 """Cell results on disk: one JSON file per (submission, task, seed), each written atomically.
 
-A cell file appears complete or not at all (temporary sibling, fsync, rename), so a run that is
+A cell file appears complete or not at all (:func:`ilkit.atomic.write_json`), so a run that is
 killed at any moment leaves only whole cells, and the next run skips them.
 """
 
@@ -9,33 +9,12 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import json
-import os
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from ilkit.atomic import write_json
 from ilkit.errors import IlkitError
-
-
-def atomic_write_text(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` via a temporary sibling and ``os.replace``."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
-
-
-def atomic_write_json(path: Path, data: Any) -> None:
-    atomic_write_text(path, json.dumps(data, indent=2, default=str) + "\n")
 
 
 class CellStore:
@@ -59,7 +38,7 @@ class CellStore:
             return None  # cannot happen with atomic writes; evaluate such a cell again
 
     def put(self, cell: dict[str, Any]) -> None:
-        atomic_write_json(self.path(cell["submission"], cell["env_id"], cell["seed_index"]), cell)
+        write_json(self.path(cell["submission"], cell["env_id"], cell["seed_index"]), cell)
 
     def all(self) -> list[dict[str, Any]]:
         cells = []

@@ -23,8 +23,6 @@ says what the policy used; the leaderboard shows it as the entry's track.
 from __future__ import annotations
 
 import hashlib
-import json
-import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,17 +30,15 @@ from typing import Any
 
 from ilkit.leaderboard.safety import (
     MB,
-    PICKLE_SUFFIXES,
     Limits,
     SubmissionError,
     UnsafeSubmissionError,
     archive_stem,
     check_tree,
     is_archive,
-    load_state_dict_bytes,
-    read_zip_member,
     safe_extract,
 )
+from ilkit.policies.declared import read_json
 
 NAME_RE = re.compile(r"[^A-Za-z0-9._-]+")
 MAX_JSON_BYTES = 1 * MB
@@ -86,15 +82,6 @@ def safe_name(raw: str) -> str:
     return name[:80]
 
 
-def _read_json(path: Path) -> Any:
-    if path.stat().st_size > MAX_JSON_BYTES:
-        raise UnsafeSubmissionError(f"{path.name} is larger than {MAX_JSON_BYTES} bytes")
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as err:
-        raise SubmissionError(f"{path.name} is not valid JSON: {err}") from None
-
-
 def training_info(manifest: dict[str, Any]) -> dict[str, Any]:
     """The track fields of a manifest's ``training`` block; absent fields are None (unknown)."""
     block = manifest.get("training")
@@ -125,7 +112,7 @@ def find_policies(root: Path) -> dict[str, PolicyRef]:
     )
     for folder in folders:
         for path in sorted(folder.glob("*.json")):
-            manifest = _read_json(path)
+            manifest = read_json(path)
             if not isinstance(manifest, dict):
                 continue
             if manifest.get("format") == "ilkit-policy" and path.name == "manifest.json":
@@ -208,104 +195,9 @@ def _file_digest(path: Path, limits: Limits) -> str:
 def load_ref(ref: dict[str, Any] | PolicyRef, device: str = "auto", limits: Limits = Limits()):
     """Load a :class:`PolicyRef` as an :class:`~ilkit.policies.ArtifactPolicy`."""
     from ilkit.policies import load_policy
+    from ilkit.policies.declared import load_declared
 
     ref = ref if isinstance(ref, PolicyRef) else PolicyRef(**ref)
     if ref.source == "artifact":
         return load_policy(ref.path, device=device)
-    return load_declared(Path(ref.path), device=device, limits=limits)
-
-
-def load_declared(manifest_path: Path, device: str = "auto", limits: Limits = Limits()):
-    """Build a policy from a declared JSON manifest and a weights-only weights file."""
-    import numpy as np
-    import torch as th
-    from safetensors.numpy import load_file
-
-    from ilkit.envs.tasks import spec
-    from ilkit.evaluation.scoring import make_scoring_env
-    from ilkit.policies.artifact import ArtifactPolicy, build_module, resolve_device
-    from ilkit.policies.spaces import space_from_json, space_to_json
-
-    manifest = _read_json(manifest_path)
-    for key in ("env_id", "kind", "architecture", "weights"):
-        if key not in manifest:
-            raise SubmissionError(f"{manifest_path.name} lacks the field {key!r}")
-    task = spec(str(manifest["env_id"]))
-    weights = _inside(manifest_path.parent, str(manifest["weights"]))
-    suffix = weights.name.lower()
-    if suffix.endswith(PICKLE_SUFFIXES) or not suffix.endswith(
-        (".zip", ".safetensors", ".pt", ".pth")
-    ):
-        raise UnsafeSubmissionError(
-            f"refusing to load {weights.name}: only .safetensors, .pt/.pth state dicts and SB3 "
-            ".zip files are read (pickle files are never loaded)"
-        )
-    if not weights.is_file():
-        raise SubmissionError(f"{manifest_path.name}: weights file {weights.name} not found")
-    if weights.stat().st_size > limits.max_file_bytes:
-        raise UnsafeSubmissionError(f"{weights.name} is larger than {limits.max_file_bytes} bytes")
-    if suffix.endswith(".safetensors"):
-        try:
-            state = {k: th.from_numpy(v) for k, v in load_file(str(weights)).items()}
-        except Exception as err:
-            raise SubmissionError(
-                f"{weights.name} is not a valid safetensors file: {err}"
-            ) from None
-    elif suffix.endswith(".zip"):
-        state = load_state_dict_bytes(
-            read_zip_member(weights, "policy.pth", limits), f"{weights.name}:policy.pth"
-        )
-    else:
-        state = load_state_dict_bytes(weights.read_bytes(), weights.name)
-
-    env = make_scoring_env(task.id)
-    try:
-        obs_space = (
-            space_from_json(manifest["observation_space"])
-            if "observation_space" in manifest
-            else env.observation_space
-        )
-        act_space = (
-            space_from_json(manifest["action_space"])
-            if "action_space" in manifest
-            else env.action_space
-        )
-    except (KeyError, TypeError, ValueError) as err:
-        raise SubmissionError(f"{manifest_path.name}: bad space: {err}") from None
-    finally:
-        env.close()
-    kind = str(manifest["kind"])
-    if kind == "sac_actor" and any(k.startswith("actor.") for k in state):
-        state = {k[len("actor.") :]: v for k, v in state.items() if k.startswith("actor.")}
-    module = build_module(kind, manifest["architecture"], obs_space, act_space)
-    try:
-        module.load_state_dict(state, strict=True)
-    except RuntimeError as err:
-        raise SubmissionError(
-            f"{weights.name} does not fit the declared architecture: {str(err).splitlines()[0]}"
-        ) from None
-    dev = resolve_device(device)
-    module.to(dev).eval()
-    module.set_training_mode(False)
-    obs_norm = None
-    norm = manifest.get("obs_norm")
-    if isinstance(norm, dict) and "mean" in norm and "var" in norm:
-        obs_norm = (
-            np.asarray(norm["mean"], dtype=np.float64),
-            np.asarray(norm["var"], dtype=np.float64),
-        )
-    full = {
-        **manifest,
-        "kind": kind,
-        "observation_space": space_to_json(obs_space),
-        "action_space": space_to_json(act_space),
-    }
-    return ArtifactPolicy(full, module, obs_norm, dev)
-
-
-def _inside(root: Path, relative: str) -> Path:
-    """``root / relative``, refusing paths that leave ``root``."""
-    target = (root / relative).resolve()
-    if os.path.commonpath([target, root.resolve()]) != str(root.resolve()):
-        raise UnsafeSubmissionError(f"weights path {relative!r} leaves the submission directory")
-    return target
+    return load_declared(Path(ref.path), device=device, max_file_bytes=limits.max_file_bytes)

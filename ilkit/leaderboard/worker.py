@@ -74,13 +74,14 @@ def _limit_self(memory_mb: int, cpu_seconds: int) -> None:
 def _classify(err: BaseException) -> str:
     from ilkit.errors import InvalidActionError
     from ilkit.leaderboard.safety import UnsafeSubmissionError
+    from ilkit.policies.declared import UnsafeFileError
 
     text = f"{type(err).__name__}: {err}".lower()
     if isinstance(err, MemoryError) or any(m in text for m in MEMORY_MARKERS):
         return "memory"
     if isinstance(err, InvalidActionError):
         return "invalid_action"
-    if isinstance(err, UnsafeSubmissionError):
+    if isinstance(err, (UnsafeSubmissionError, UnsafeFileError)):
         return "unsafe"
     return "error"
 

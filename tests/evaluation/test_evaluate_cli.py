@@ -10,7 +10,7 @@ from policyhelpers import BAD, CARTPOLE, GOOD, declared_manifest, save_cartpole,
 
 from ilkit.cli import cli
 from ilkit.envs import tasks
-from ilkit.envs.seeds import HELDOUT_BASE
+from ilkit.envs.seeds import VALIDATION_BASE
 
 
 @pytest.fixture
@@ -23,13 +23,13 @@ def _evaluate(*args: str):
     return CliRunner().invoke(cli, ["evaluate", *args])
 
 
-def test_evaluate_json_uses_heldout_seeds(tmp_path):
+def test_evaluate_json_uses_validation_seeds(tmp_path):
     save_cartpole(tmp_path / "good", GOOD)
     result = _evaluate(str(tmp_path / "good"), "--env", CARTPOLE, "--episodes", "3", "--json")
     assert result.exit_code == 0, result.stderr
     data = json.loads(result.stdout)
     assert data["returns"] == [500.0, 500.0, 500.0] and data["mean"] == 500.0
-    assert data["seeds"] == [HELDOUT_BASE, HELDOUT_BASE + 1, HELDOUT_BASE + 2]
+    assert data["seeds"] == [VALIDATION_BASE, VALIDATION_BASE + 1, VALIDATION_BASE + 2]
     assert data["normalized_score"] is None or isinstance(data["normalized_score"], float)
 
 
@@ -37,7 +37,7 @@ def test_evaluate_text_defaults_to_the_artifacts_task(tmp_path, references):
     save_cartpole(tmp_path / "bad", BAD)
     result = _evaluate(str(tmp_path / "bad"), "--episodes", "2")
     assert result.exit_code == 0, result.stderr
-    assert f"seed {HELDOUT_BASE}: return" in result.stdout
+    assert f"seed {VALIDATION_BASE}: return" in result.stdout
     assert "ilkit/CartPole-v0: mean" in result.stdout and "normalized score -0.0" in result.stdout
 
 

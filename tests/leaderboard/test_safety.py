@@ -30,10 +30,10 @@ from ilkit.leaderboard.safety import (
     SubmissionError,
     UnsafeSubmissionError,
     check_tree,
-    read_zip_member,
     safe_extract,
 )
-from ilkit.leaderboard.submissions import discover, find_policies, load_declared
+from ilkit.leaderboard.submissions import discover, find_policies
+from ilkit.policies.declared import UnsafeFileError, load_declared, read_zip_member
 
 
 def _zip(path: Path, members: dict[str, bytes]) -> Path:
@@ -159,7 +159,7 @@ def test_sb3_zip_with_pickle_payload_in_policy_pth_is_refused(tmp_path):
     good = sb3_zip(tmp_path / "good.zip")
     poison_sb3_zip(good, tmp_path / "evil.zip", "policy.pth", torch_payload(marker))
     manifest = declared_manifest(tmp_path / "evil.json", "evil.zip")
-    with pytest.raises(UnsafeSubmissionError, match="unpickling"):
+    with pytest.raises(UnsafeFileError, match="unpickling"):
         load_declared(manifest, device="cpu")
     assert not marker.exists()
 
@@ -194,7 +194,7 @@ def test_declared_pickle_weights_are_refused(tmp_path, name):
     payload = pickle_payload(marker) if name.endswith(".pkl") else torch_payload(marker)
     (tmp_path / name).write_bytes(payload)
     manifest = declared_manifest(tmp_path / "sub.json", name)
-    with pytest.raises(UnsafeSubmissionError, match="pickle|unpickling"):
+    with pytest.raises(UnsafeFileError, match="pickle|unpickling"):
         load_declared(manifest, device="cpu")
     assert not marker.exists()
 
@@ -202,7 +202,7 @@ def test_declared_pickle_weights_are_refused(tmp_path, name):
 def test_declared_weights_outside_the_submission_are_refused(tmp_path):
     (tmp_path / "sub").mkdir()
     manifest = declared_manifest(tmp_path / "sub" / "m.json", "../../elsewhere.pt")
-    with pytest.raises(UnsafeSubmissionError, match="leaves"):
+    with pytest.raises(UnsafeFileError, match="leaves"):
         load_declared(manifest, device="cpu")
 
 
@@ -222,7 +222,7 @@ def test_sb3_zip_member_names_are_checked(tmp_path):
     good = sb3_zip(tmp_path / "good.zip")
     with zipfile.ZipFile(good, "a") as archive:
         archive.writestr("../../outside", b"x")
-    with pytest.raises(UnsafeSubmissionError, match="escapes"):
+    with pytest.raises(UnsafeFileError, match="escapes"):
         read_zip_member(good, "policy.pth")
 
 
