@@ -7,33 +7,16 @@ from pathlib import Path
 import click
 
 
-class _ManyValues(click.Option):
-    """``--envs A B C``: an option that takes every following value up to the next option.
+def _task_ids(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]):
+    """``--envs A,B --envs C`` -> ``(A, B, C)``; an unknown id is a usage error that names it."""
+    from ilkit.envs.tasks import spec
+    from ilkit.errors import UnknownEnvError
 
-    Click options take one value each; this wraps the parser's handler for the option so it
-    also consumes the values after it (stopping at an option, or at an existing path such as
-    SUBMISSIONS_DIR). Repeating the option and commas keep working.
-    """
-
-    def add_to_parser(self, parser, ctx) -> None:
-        super().add_to_parser(parser, ctx)
-        for name in self.opts:
-            option = getattr(parser, "_long_opt", {}).get(name) or getattr(
-                parser, "_short_opt", {}
-            ).get(name)
-            if option is None:  # click internals changed: one value per --envs still works
-                continue
-            handler = option.process
-
-            def process(value, state, handler=handler) -> None:
-                values = [value]
-                while state.rargs and not state.rargs[0].startswith("-"):
-                    if Path(state.rargs[0]).exists():
-                        break
-                    values.append(state.rargs.pop(0))
-                handler(" ".join(values), state)
-
-            option.process = process
+    ids = [e for raw in values for e in raw.split(",") if e.strip()]
+    try:
+        return tuple(spec(e.strip()).id for e in ids)
+    except UnknownEnvError as err:
+        raise click.BadParameter(str(err)) from None
 
 
 @click.group()
@@ -46,10 +29,10 @@ def leaderboard() -> None:
 @click.option(
     "--envs",
     "envs",
-    cls=_ManyValues,
     required=True,
     multiple=True,
-    help="Task ids: --envs ilkit/CartPole-v0 ilkit/Pendulum-v0 (or repeat, or commas).",
+    callback=_task_ids,
+    help="Task ids, comma-separated or repeated: --envs ilkit/CartPole-v0,ilkit/Pendulum-v0.",
 )
 @click.option(
     "--episodes",
@@ -63,7 +46,7 @@ def leaderboard() -> None:
     default=5,
     show_default=True,
     type=click.IntRange(min=1),
-    help="Cells per submission x task (disjoint groups of held-out seeds).",
+    help="Cells per submission x task (disjoint groups of episode seeds).",
 )
 @click.option(
     "--out",
@@ -103,8 +86,8 @@ def leaderboard() -> None:
     default=2048,
     show_default=True,
     type=click.IntRange(min=1024),
-    help="Memory limit of each worker: address space (RLIMIT_AS, about 0.9 GB of it is torch "
-    "and its libraries) and resident memory.",
+    help="Resident-memory limit of each worker process (about 0.5 GB of it is torch and its "
+    "libraries); a worker that passes it is stopped and its cells fail.",
 )
 @click.option(
     "--max-file-mb",
@@ -117,7 +100,19 @@ def leaderboard() -> None:
     "--device",
     default="cpu",
     show_default=True,
-    help="Device of the policies (with cuda, --memory-mb caps resident memory only).",
+    help="Device of the policies.",
+)
+@click.option(
+    "--test-secret-file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="File holding the board's secret: episodes run on secret test seeds derived from it "
+    "[default: $ILKIT_TEST_SECRET; without either, the public validation split].",
+)
+@click.option(
+    "--with-references",
+    is_flag=True,
+    help="Add reference rows (each task's bundled expert, uniform random), shown, not ranked.",
 )
 @click.option("--retry-failed", is_flag=True, help="Evaluate failed cells again.")
 @click.option("--json", "as_json", is_flag=True, help="Print leaderboard.json on stdout.")
@@ -134,6 +129,8 @@ def run(
     memory_mb: int,
     max_file_mb: int,
     device: str,
+    test_secret_file: Path | None,
+    with_references: bool,
     retry_failed: bool,
     as_json: bool,
 ) -> None:
@@ -143,30 +140,40 @@ def run(
     A submission is a directory (or a .zip / .tar.gz of one) holding either
       - an ilkit policy artifact: manifest.json + policy.safetensors (one per task
         in sub-directories for several tasks), or
-      - a declared JSON manifest with env_id, kind (actor_critic | sac_actor),
+      - a declared JSON manifest with env_id, kind (actor_critic | sac_actor | ars),
         architecture and weights: an SB3 .zip (only policy.pth is read, with
         torch.load(weights_only=True)), .safetensors, or a .pt/.pth state dict.
-    Nothing is ever unpickled. An optional "training" block (offline, env_steps,
-    expert_queries, demos) in the manifest becomes the entry's track.
+    Nothing is ever unpickled. Only learned policies are accepted: scripted controllers
+    and copies of the bundled experts are refused (--with-references adds those as
+    reference rows). Several training runs go in runs/<run>/. An optional "training"
+    block (offline, env_steps, expert_queries, demos) becomes the entry's declared track.
+
+    \b
+    Seeds: with a secret (--test-secret-file or $ILKIT_TEST_SECRET) every episode runs on
+    secret test seeds, HMAC(secret, task, index), that nobody can tune on; the reports
+    show only a fingerprint of the secret. Without one the board runs on the public
+    validation split and says so.
 
     \b
     Each submission x task runs in its own process with --timeout and --memory-mb;
     a crash, hang, memory blow-up, invalid action or unsafe file becomes a failed
-    cell with its reason. Cells are stored one JSON file each, atomically: rerun the
-    same command to resume. Writes leaderboard.json/.csv/.md/.html into --out.
+    cell with its reason, and counts as the random policy's score (0). Cells are
+    stored one JSON file each, atomically: rerun the same command to resume (a rerun
+    with another seed split or secret is refused). Writes leaderboard.json/.csv/.md/
+    .html into --out.
 
     \b
     Example:
       ilkit leaderboard run submissions/ --envs ilkit/CartPole-v0 --out board/
     """
-    from ilkit.cli import echo_json
     from ilkit.leaderboard.leaderboard import BoardConfig, run_leaderboard
     from ilkit.leaderboard.reports import to_markdown
     from ilkit.leaderboard.safety import MB, Limits
+    from ilkit.leaderboard.testseeds import read_secret, seed_split
+    from ilkit.output import echo_json
 
-    env_ids = tuple(e for raw in envs for e in raw.replace(",", " ").split())
     config = BoardConfig(
-        envs=env_ids,
+        envs=envs,
         episodes=episodes,
         seeds=seeds,
         workers=workers,
@@ -176,6 +183,8 @@ def run(
         address=address,
         device=device,
         retry_failed=retry_failed,
+        split=seed_split(read_secret(test_secret_file)),
+        with_references=with_references,
         limits=Limits(
             max_file_bytes=max_file_mb * MB, max_total_bytes=max(1024, 4 * max_file_mb) * MB
         ),
@@ -193,16 +202,10 @@ def run(
 @click.option("--json", "as_json", is_flag=True, help="Print leaderboard.json.")
 def show(out: Path, as_json: bool) -> None:
     """Print the board that `leaderboard run` wrote into OUT."""
-    import json
+    from ilkit.leaderboard.reports import read_board, to_markdown
+    from ilkit.output import echo_json
 
-    from ilkit.cli import echo_json
-    from ilkit.errors import IlkitError
-    from ilkit.leaderboard.reports import to_markdown
-
-    path = out / "leaderboard.json"
-    if not path.is_file():
-        raise IlkitError(f"{out} has no leaderboard.json (run `ilkit leaderboard run` first)")
-    board = json.loads(path.read_text())
+    board = read_board(out)
     if as_json:
         echo_json(board)
     else:

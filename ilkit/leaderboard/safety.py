@@ -93,9 +93,7 @@ def _copy_capped(src: IO[bytes], dst: IO[bytes], name: str, limits: Limits, used
                 f"archive member {name!r} is larger than {limits.max_file_bytes} bytes"
             )
         if used + size > limits.max_total_bytes:
-            raise UnsafeSubmissionError(
-                f"archive unpacks to more than {limits.max_total_bytes} bytes"
-            )
+            raise UnsafeSubmissionError(f"submission is larger than {limits.max_total_bytes} bytes")
         dst.write(chunk)
     return size
 
@@ -179,25 +177,40 @@ def _extract_one(
         return _copy_capped(src, dst, member, limits, used)
 
 
-def check_tree(root: Path, limits: Limits = Limits()) -> None:
-    """Refuse a submission directory holding links, special files or oversized files."""
-    total = 0
-    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
-        for name in dirnames + filenames:
+def copy_tree(src: Path, dest: Path, limits: Limits = Limits()) -> None:
+    """Copy a submission directory into ``dest`` (an empty directory), checking as it copies.
+
+    Links, special files and oversized files are refused. Each file is opened without following
+    links and copied with its bytes counted, so what is hashed and scored afterwards is this
+    copy: a file swapped in the original folder later changes nothing.
+    """
+    used, count = 0, 0
+    dest.mkdir(parents=True, exist_ok=True)
+    for dirpath, dirnames, filenames in os.walk(src, followlinks=False):
+        rel_dir = Path(dirpath).relative_to(src)
+        for name in sorted(dirnames + filenames):
             path = Path(dirpath, name)
+            rel = rel_dir / name
+            count += 1
+            if count > limits.max_members:
+                raise UnsafeSubmissionError(f"submission has more than {limits.max_members} files")
             info = path.lstat()
             if stat.S_ISLNK(info.st_mode):
-                raise UnsafeSubmissionError(f"{path.relative_to(root)} is a symbolic link")
+                raise UnsafeSubmissionError(f"{rel} is a symbolic link")
             if stat.S_ISDIR(info.st_mode):
+                (dest / rel).mkdir(parents=True, exist_ok=True)
                 continue
             if not stat.S_ISREG(info.st_mode):
-                raise UnsafeSubmissionError(f"{path.relative_to(root)} is not a regular file")
+                raise UnsafeSubmissionError(f"{rel} is not a regular file")
             if info.st_size > limits.max_file_bytes:
-                raise UnsafeSubmissionError(
-                    f"{path.relative_to(root)} is larger than {limits.max_file_bytes} bytes"
-                )
-            total += info.st_size
-            if total > limits.max_total_bytes:
-                raise UnsafeSubmissionError(
-                    f"submission is larger than {limits.max_total_bytes} bytes"
-                )
+                raise UnsafeSubmissionError(f"{rel} is larger than {limits.max_file_bytes} bytes")
+            try:
+                fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+            except OSError as err:  # swapped for a link since the walk: ELOOP
+                raise UnsafeSubmissionError(f"{rel} cannot be read: {err.strerror}") from None
+            with os.fdopen(fd, "rb") as f:
+                if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):
+                    raise UnsafeSubmissionError(f"{rel} is not a regular file")
+                (dest / rel).parent.mkdir(parents=True, exist_ok=True)
+                with open(dest / rel, "xb") as out:
+                    used += _copy_capped(f, out, str(rel), limits, used)

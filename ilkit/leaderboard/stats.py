@@ -1,12 +1,14 @@
-"""Leaderboard statistics: bootstrap CIs, IQM (rliable) and ranks that admit ties.
+"""Leaderboard statistics (rliable; Agarwal et al., "Deep RL at the Edge of the Statistical
+Precipice", 2021).
 
-* Per task: the mean true return over every episode, with a 95% percentile bootstrap CI over
-  episodes.
-* Aggregate: the interquartile mean (IQM) of normalized scores over (seed x task), with
-  rliable's stratified bootstrap CI (runs resampled within each task), as in Agarwal et al.,
-  "Deep RL at the Edge of the Statistical Precipice" (2021).
-* Ranks: an entry's rank is 1 + the number of entries whose CI lies entirely above its own, so
-  entries with overlapping CIs share a rank: the board never claims an order it cannot show.
+* Score: an entry's mean normalized score over all its (task, seed, episode) cells, a failed
+  cell counting at the random policy's score 0, so a failure can never raise a rank. Its 95% CI
+  is rliable's stratified bootstrap: cells resampled within each task.
+* Probability of improvement (rliable): P(X > Y) for a cell of X against a cell of Y on the same
+  task, averaged over tasks; shown between adjacent ranks.
+* IQM across training runs (rliable), for an entry that submits several runs of one method:
+  the interquartile mean is meant for independent runs, not for episodes of one policy.
+* Per task: the mean true return over the evaluated episodes with a percentile bootstrap CI.
 """
 
 from __future__ import annotations
@@ -40,37 +42,52 @@ def iqm_with_ci(
     scores: dict[str, np.ndarray], reps: int = REPS, seed: int = 0
 ) -> dict[str, tuple[float, float, float]]:
     """IQM and stratified-bootstrap CI per entry; each array is ``(n_runs, n_tasks)``."""
-    from rliable import library as rly
     from rliable import metrics
 
-    if not scores:
-        return {}
-    with warnings.catch_warnings():  # arch deprecates the RandomState that rliable passes
-        warnings.simplefilter("ignore", FutureWarning)
-        point, intervals = rly.get_interval_estimates(
-            {k: np.asarray(v, dtype=np.float64) for k, v in scores.items()},
-            lambda x: np.array([metrics.aggregate_iqm(x)]),
-            reps=reps,
-            confidence_interval_size=CONFIDENCE,
-            random_state=np.random.RandomState(seed),
-        )
-    return {
-        k: (float(point[k][0]), float(intervals[k][0][0]), float(intervals[k][1][0]))
-        for k in scores
-    }
+    return _estimates(scores, lambda x: np.array([metrics.aggregate_iqm(x)]), reps, seed)
 
 
-def rank_groups(estimates: dict[str, tuple[float, float, float]]) -> dict[str, dict]:
-    """``{name: {"rank", "tied_with"}}`` from ``(point, low, high)`` per entry.
+def _estimates(
+    scores: dict[str, np.ndarray], metric, reps: int, seed: int
+) -> dict[str, tuple[float, float, float]]:
+    """``(point, low, high)`` per entry of ``metric`` with rliable's stratified bootstrap."""
+    from rliable import library as rly
 
-    ``rank`` = 1 + entries whose low bound is above this entry's high bound; ``tied_with`` =
-    the entries whose CI overlaps this one (not distinguishable at 95%).
-    """
-    out = {}
-    for name, (_, low, high) in estimates.items():
-        better = sum(1 for o, (_, lo, _h) in estimates.items() if o != name and lo > high)
-        tied = sorted(
-            o for o, (_, lo, hi) in estimates.items() if o != name and lo <= high and low <= hi
-        )
-        out[name] = {"rank": 1 + better, "tied_with": tied}
+    out: dict[str, tuple[float, float, float]] = {}
+    boot = {k: np.asarray(v, dtype=np.float64) for k, v in scores.items() if len(v) > 1}
+    for k, v in scores.items():
+        if k not in boot:  # one row: nothing to resample
+            point = float(metric(np.asarray(v, dtype=np.float64))[0])
+            out[k] = (point, point, point)
+    if boot:
+        with warnings.catch_warnings():  # arch deprecates the RandomState that rliable passes
+            warnings.simplefilter("ignore", FutureWarning)
+            warnings.simplefilter("ignore", RuntimeWarning)
+            point, intervals = rly.get_interval_estimates(
+                boot,
+                metric,
+                reps=reps,
+                confidence_interval_size=CONFIDENCE,
+                random_state=np.random.RandomState(seed),
+            )
+        for k in boot:
+            out[k] = (float(point[k][0]), float(intervals[k][0][0]), float(intervals[k][1][0]))
     return out
+
+
+def mean_with_ci(
+    scores: dict[str, np.ndarray], reps: int = REPS, seed: int = 0
+) -> dict[str, tuple[float, float, float]]:
+    """Mean and stratified-bootstrap 95% CI per entry; each array is ``(n_cells, n_tasks)``."""
+    return _estimates(scores, lambda x: np.array([np.mean(x)]), reps, seed)
+
+
+def probability_of_improvement(x: np.ndarray, y: np.ndarray) -> float:
+    """rliable's P(X > Y): per task, the chance a cell of X beats one of Y; mean over tasks."""
+    from rliable import metrics
+
+    return float(
+        metrics.probability_of_improvement(
+            np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
+        )
+    )

@@ -18,34 +18,31 @@ from ilkit.errors import IlkitError
 
 
 class CellStore:
-    """``OUT/cells/<submission>/<Task-v0>/seed-<k>.json``."""
+    """``OUT/cells/<submission>/<Task-v0>/[<run>/]seed-<k>.json``."""
 
     def __init__(self, out: Path):
         self.out = out
         self.root = out / "cells"
 
-    def path(self, submission: str, env_id: str, seed_index: int) -> Path:
-        task = env_id.split("/")[-1]
-        return self.root / submission / task / f"seed-{seed_index}.json"
+    def path(self, submission: str, env_id: str, seed_index: int, run: str = "") -> Path:
+        folder = self.root / submission / env_id.split("/")[-1]
+        return (folder / run if run else folder) / f"seed-{seed_index}.json"
 
-    def get(self, submission: str, env_id: str, seed_index: int) -> dict[str, Any] | None:
-        path = self.path(submission, env_id, seed_index)
+    def get(
+        self, submission: str, env_id: str, seed_index: int, run: str = ""
+    ) -> dict[str, Any] | None:
+        path = self.path(submission, env_id, seed_index, run)
         try:
-            return json.loads(path.read_text(encoding="utf-8"))
+            cell = json.loads(path.read_text(encoding="utf-8"))
         except FileNotFoundError:
             return None
         except (json.JSONDecodeError, UnicodeDecodeError):
             return None  # cannot happen with atomic writes; evaluate such a cell again
+        return cell if isinstance(cell, dict) else None
 
     def put(self, cell: dict[str, Any]) -> None:
-        write_json(self.path(cell["submission"], cell["env_id"], cell["seed_index"]), cell)
-
-    def all(self) -> list[dict[str, Any]]:
-        cells = []
-        for path in sorted(self.root.glob("*/*/seed-*.json")):
-            with contextlib.suppress(json.JSONDecodeError, UnicodeDecodeError):
-                cells.append(json.loads(path.read_text(encoding="utf-8")))
-        return cells
+        path = self.path(cell["submission"], cell["env_id"], cell["seed_index"], cell.get("run", ""))
+        write_json(path, cell)
 
 
 @contextlib.contextmanager

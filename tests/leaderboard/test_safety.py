@@ -29,7 +29,7 @@ from ilkit.leaderboard.safety import (
     Limits,
     SubmissionError,
     UnsafeSubmissionError,
-    check_tree,
+    copy_tree,
     safe_extract,
 )
 from ilkit.leaderboard.submissions import discover, find_policies
@@ -125,11 +125,11 @@ def test_directory_submission_with_oversized_file_or_symlink_is_rejected(tmp_pat
     sub = save_cartpole(tmp_path / "sub")
     (sub / "notes.bin").write_bytes(b"\0" * 5000)
     with pytest.raises(UnsafeSubmissionError, match="larger than"):
-        check_tree(sub, Limits(max_file_bytes=1000))
+        copy_tree(sub, tmp_path / "copy1", Limits(max_file_bytes=1000))
     (sub / "notes.bin").unlink()
     os.symlink("/etc/passwd", sub / "link")
     with pytest.raises(UnsafeSubmissionError, match="symbolic link"):
-        check_tree(sub)
+        copy_tree(sub, tmp_path / "copy2")
 
 
 def test_discover_records_unsafe_archives_without_stopping(tmp_path):
