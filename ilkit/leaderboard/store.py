@@ -41,8 +41,8 @@ class CellStore:
         return cell if isinstance(cell, dict) else None
 
     def put(self, cell: dict[str, Any]) -> None:
-        path = self.path(cell["submission"], cell["env_id"], cell["seed_index"], cell.get("run", ""))
-        write_json(path, cell)
+        run = cell.get("run", "")
+        write_json(self.path(cell["submission"], cell["env_id"], cell["seed_index"], run), cell)
 
 
 @contextlib.contextmanager

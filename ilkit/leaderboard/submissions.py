@@ -124,7 +124,7 @@ def digest_tree(root: Path) -> str:
 
 def _learned_kind(manifest: dict[str, Any], where: str) -> None:
     kind = manifest.get("kind")
-    if kind not in LEARNED_KINDS:
+    if not isinstance(kind, str) or kind not in LEARNED_KINDS:
         shown = repr(kind)[:40] if isinstance(kind, str) else type(kind).__name__
         raise SubmissionError(
             f"{where} is of kind {shown}: only learned, weights-only policies "

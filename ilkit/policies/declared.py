@@ -23,7 +23,7 @@ import zlib
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from ilkit.policies.artifact import ArtifactError
+from ilkit.policies.artifact import ArtifactError, check_manifest
 
 MB = 2**20
 MAX_JSON_BYTES = 1 * MB
@@ -89,9 +89,16 @@ def load_declared(
     from ilkit.policies.spaces import space_from_json, space_to_json
 
     manifest = read_json(manifest_path)
+    if not isinstance(manifest, dict):
+        raise ArtifactError(f"{manifest_path.name} is not a JSON object")
     for key in ("env_id", "kind", "architecture", "weights"):
         if key not in manifest:
             raise ArtifactError(f"{manifest_path.name} lacks the field {key!r}")
+    if manifest["kind"] == "scripted":
+        raise ArtifactError(f"{manifest_path.name}: a declared policy has weights, not a script")
+    check_manifest(manifest, manifest_path.name)
+    if not isinstance(manifest["weights"], str):
+        raise ArtifactError(f"{manifest_path.name}: weights must be a file name")
     task = spec(str(manifest["env_id"]))
     weights = _inside(manifest_path.parent, str(manifest["weights"]))
     suffix = weights.name.lower()

@@ -82,3 +82,26 @@ def test_evaluate_errors_are_one_line(tmp_path):
     missing = _evaluate(str(tmp_path / "empty"))
     assert missing.exit_code == 1 and "not a policy artifact" in missing.stderr
     assert "Traceback" not in wrong.stderr + unknown.stderr + missing.stderr
+
+
+@pytest.mark.parametrize(
+    "field, value, message",
+    [
+        ("net_arch", [64, -3], "positive integers"),
+        ("net_arch", "64", "list of at most"),
+        ("net_arch", [[[[]]]], "positive integers"),
+        ("net_arch", {"pi": [8], "qf": [8]}, "'pi' and 'vf'"),
+        ("activation", {"x": 1}, "unknown activation"),
+        ("log_std_init", "big", "finite number"),
+    ],
+)
+def test_evaluate_on_a_malformed_manifest_is_one_line(tmp_path, field, value, message):
+    """Issue 13, problem 7: a negative layer width (or a wrong type) is an error, not a crash."""
+    path = save_cartpole(tmp_path / "p", GOOD)
+    manifest = json.loads((path / "manifest.json").read_text())
+    manifest["architecture"][field] = value
+    (path / "manifest.json").write_text(json.dumps(manifest))
+    result = _evaluate(str(path), "--episodes", "1")
+    assert result.exit_code == 1, result.output
+    assert result.stderr.startswith("error: ") and message in result.stderr
+    assert result.stderr.count("\n") == 1 and "Traceback" not in result.output
