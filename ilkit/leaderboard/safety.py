@@ -157,6 +157,8 @@ def safe_extract(archive_path: Path, dest: Path, limits: Limits = Limits()) -> P
                         used += extract(member, is_dir, lambda i=info: archive.extractfile(i))
         except UNREADABLE as err:
             reason = str(err).strip().splitlines()[0][:200] if str(err).strip() else ""
+            if isinstance(err, RuntimeError) and "encrypted" in reason:
+                reason = "a member is encrypted (password-protected archives are refused)"
             raise SubmissionError(
                 f"{archive_path.name} is not a readable archive: {type(err).__name__}"
                 + (f": {reason}" if reason else "")

@@ -145,9 +145,14 @@ def _env_id(manifest: dict[str, Any], where: str) -> str:
         raise SubmissionError(f"{where}: {str(err)[:200]}") from None
 
 
-def find_policies(root: Path) -> dict[str, PolicyRef]:
-    """Policies of one run directory, keyed by task id (artifacts and declared JSONs)."""
-    from ilkit.policies.artifact import read_manifest
+def find_policies(root: Path, base: Path | None = None) -> dict[str, PolicyRef]:
+    """Policies of one run directory, keyed by task id (artifacts and declared JSONs).
+
+    Paths in messages are relative to ``base`` (the submission), never the unpack area.
+    """
+    from ilkit.policies.artifact import check_manifest, read_manifest
+
+    base = base or root
 
     # An archive often wraps everything in one top-level folder: look inside it.
     entries = [p for p in root.iterdir() if not p.name.startswith(".")]
@@ -159,7 +164,7 @@ def find_policies(root: Path) -> dict[str, PolicyRef]:
     )
     for folder in folders:
         for path in sorted(folder.glob("*.json")):
-            where = str(path.relative_to(root.parent))
+            where = str(path.relative_to(base))
             manifest = read_json(path)
             if not isinstance(manifest, dict):
                 continue
@@ -169,6 +174,7 @@ def find_policies(root: Path) -> dict[str, PolicyRef]:
                 source, ref_path = "artifact", str(folder)
             elif "weights" in manifest:
                 _learned_kind(manifest, where)
+                check_manifest(manifest, where)
                 source, ref_path = "declared", str(path)
             else:
                 continue
@@ -188,18 +194,19 @@ def find_policies(root: Path) -> dict[str, PolicyRef]:
 
 def find_runs(root: Path) -> dict[str, dict[str, PolicyRef]]:
     """``{run: {task: policy}}``: the folders of ``runs/``, or the submission as one run."""
+    base = root
     entries = [p for p in root.iterdir() if not p.name.startswith(".")]
     if len(entries) == 1 and entries[0].is_dir() and not (root / RUNS_DIR).is_dir():
         root = entries[0]  # the usual single wrapping folder of an archive
     runs_dir = root / RUNS_DIR
     if not runs_dir.is_dir():
-        return {"": find_policies(root)}
+        return {"": find_policies(root, base)}
     folders = sorted(p for p in runs_dir.iterdir() if p.is_dir() and not p.name.startswith("."))
     if not folders:
         raise SubmissionError(f"{RUNS_DIR}/ holds no run folders")
     if len(folders) > MAX_RUNS:
         raise SubmissionError(f"{RUNS_DIR}/ holds more than {MAX_RUNS} runs")
-    runs = {safe_name(p.name): find_policies(p) for p in folders}
+    runs = {safe_name(p.name): find_policies(p, base) for p in folders}
     if len(runs) != len(folders):
         raise SubmissionError(f"{RUNS_DIR}/ holds run folders whose names collide")
     tasks = {frozenset(r) for r in runs.values()}

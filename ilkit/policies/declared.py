@@ -72,7 +72,10 @@ def read_zip_member(zip_path: Path, member: str, max_bytes: int = MAX_WEIGHTS_BY
             return buffer.getvalue()
     except (zipfile.BadZipFile, zlib.error, OSError, EOFError, RuntimeError) as err:
         # corrupt deflate data raises zlib.error; an encrypted member, RuntimeError
-        raise ArtifactError(f"{zip_path.name} is not a readable zip file: {err}") from None
+        reason = str(err).splitlines()[0][:200] if str(err) else type(err).__name__
+        if isinstance(err, RuntimeError) and "encrypted" in reason:
+            reason = "a member is encrypted (password-protected archives are refused)"
+        raise ArtifactError(f"{zip_path.name} is not a readable zip file: {reason}") from None
 
 
 def load_declared(
