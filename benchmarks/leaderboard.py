@@ -33,7 +33,7 @@ from policyhelpers import CARTPOLE, save_cartpole  # noqa: E402
 
 from ilkit.evaluation import evaluate  # noqa: E402
 from ilkit.leaderboard.leaderboard import BoardConfig, run_leaderboard  # noqa: E402
-from ilkit.leaderboard.worker import seeds_for  # noqa: E402
+from ilkit.leaderboard.testseeds import SeedSplit  # noqa: E402
 
 RESULTS = Path(__file__).parent / "results" / "leaderboard.md"
 
@@ -63,7 +63,7 @@ def main() -> None:
                 str(subs / f"entry{i}"),
                 CARTPOLE,
                 n_episodes=args.episodes,
-                seeds=seeds_for(k, args.episodes),
+                seeds=SeedSplit("validation").seeds(CARTPOLE, k, args.episodes),
                 device="cpu",
             )
     anchor = time.perf_counter() - start

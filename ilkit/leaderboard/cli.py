@@ -86,8 +86,8 @@ def leaderboard() -> None:
     default=2048,
     show_default=True,
     type=click.IntRange(min=1024),
-    help="Resident-memory limit of each worker process (about 0.5 GB of it is torch and its "
-    "libraries); a worker that passes it is stopped and its cells fail.",
+    help="Resident-memory limit of each worker process and its children (torch and its "
+    "libraries count too); a worker that passes it is stopped and its cells fail.",
 )
 @click.option(
     "--max-file-mb",
