@@ -28,7 +28,7 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 import torch as th  # noqa: E402
 
-sys.path.insert(0, str(Path(__file__).parents[1] / "tests" / "evaluation"))
+sys.path.insert(0, str(Path(__file__).parents[1] / "tests"))
 from policyhelpers import CARTPOLE, save_cartpole  # noqa: E402
 
 from ilkit.evaluation import evaluate  # noqa: E402
