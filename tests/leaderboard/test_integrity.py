@@ -57,6 +57,7 @@ HOSTILE = settings(
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
     derandomize=True,
+    database=None,  # nothing written into the repository
 )
 
 
