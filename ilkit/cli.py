@@ -24,7 +24,7 @@ COMMANDS = {
     "generate": "ilkit.datasets.cli:generate",
     "datasets": "ilkit.datasets.cli:datasets",
     "evaluate": "ilkit.evaluation.cli:evaluate",
-    "leaderboard": "ilkit.evaluation.cli:leaderboard",
+    "leaderboard": "ilkit.leaderboard.cli:leaderboard",
     "train": "ilkit.algorithms.cli:train",
     "quickstart": "ilkit.quickstart:quickstart",
 }  # each concern adds its own line here

@@ -299,7 +299,7 @@ def _metrics(algo, env_id, cfg, seed, device, demos, output: RunOutput, train_ti
         "offline": output.offline,
         "wall_time_s": round(train_time, 3),
         "curve": output.curve,
-        "final": {"n_episodes": 10, "seeds": "heldout", **final},
+        "final": {"n_episodes": 10, "seeds": "validation", **final},
         **output.extra,
     }
 

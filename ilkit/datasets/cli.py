@@ -48,9 +48,12 @@ _FORMAT = click.Choice(["hdf5", "arrow"])
     help="Minari storage format.",
 )
 @click.option(
+    "--offline-rl-rewards",
     "--with-rewards",
+    "with_rewards",
     is_flag=True,
-    help="Record the true reward (offline RL) as ilkit/<Name>/expert-withrewards-v0.",
+    help="Record the hidden true reward, an offline-RL dataset outside the HR-MDP, as "
+    "ilkit/<Name>/expert-withrewards-v0.",
 )
 @click.option(
     "--policy",

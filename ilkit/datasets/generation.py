@@ -201,7 +201,10 @@ def _reference_scores(
         lo, lo_source = _measure(task, None), _measured()
     if task.ref_expert_return is not None:
         hi, hi_source = task.ref_expert_return, refs_file
-    elif true_return.get("seeds") == "heldout" and true_return.get("mean") is not None:
+    elif (
+        true_return.get("seeds") in ("validation", "heldout")
+        and true_return.get("mean") is not None
+    ):
         hi, hi_source = true_return["mean"], "the policy manifest's true_return (held-out seeds)"
     else:
         hi, hi_source = _measure(task, policy), _measured()

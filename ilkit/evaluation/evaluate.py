@@ -1,4 +1,4 @@
-"""True-reward evaluation of a policy on held-out seeds, vectorized with batched policy calls."""
+"""True-reward evaluation of a policy (validation seeds by default), with batched policy calls."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from ilkit.envs.seeds import heldout_seeds
+from ilkit.envs.seeds import validation_seeds
 from ilkit.envs.tasks import spec
 from ilkit.errors import IlkitError, InvalidActionError
 from ilkit.evaluation.scoring import make_scoring_env
@@ -74,7 +74,7 @@ def evaluate(
     env_id: str,
     *,
     n_episodes: int = 50,
-    seeds: str | Sequence[int] = "heldout",
+    seeds: str | Sequence[int] = "validation",
     deterministic: bool = True,
     device: str = "auto",
     n_envs: int = 10,
@@ -84,14 +84,21 @@ def evaluate(
 
     Args:
         policy: anything with SB3's ``predict``, or the path of a policy artifact.
-        seeds: ``"heldout"`` (never used for datasets or training) or explicit per-episode seeds.
+        seeds: ``"validation"``: the public validation split ``2**31 + i`` (never used for
+            datasets or training; ``"heldout"`` is its old name), or explicit per-episode seeds
+            (a leaderboard passes its secret test seeds here).
         n_envs: episodes run in lock-step, one batched ``predict`` per step.
         progress: called with the number of episodes just finished (for a progress bar).
     """
     task = spec(env_id)
     if isinstance(policy, (str, os.PathLike)):
         policy = load_policy(policy, device=device)
-    episode_seeds = heldout_seeds(n_episodes) if seeds == "heldout" else [int(s) for s in seeds]
+    if isinstance(seeds, str):
+        if seeds not in ("validation", "heldout"):
+            raise IlkitError(f"unknown seed split {seeds!r}: use 'validation' or a list of seeds")
+        episode_seeds = validation_seeds(n_episodes)
+    else:
+        episode_seeds = [int(s) for s in seeds]
     if len(episode_seeds) != n_episodes:
         raise IlkitError(f"got {len(episode_seeds)} seeds for {n_episodes} episodes")
     returns: list[float] = []

@@ -24,7 +24,7 @@ def true_return(policy: Any, env_id: str, n_episodes: int = N_EVAL_EPISODES) -> 
         "mean": result.mean,
         "std": result.std,
         "n_episodes": n_episodes,
-        "seeds": "heldout",
+        "seeds": "validation",
         "deterministic": True,
     }
 
