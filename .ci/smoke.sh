@@ -35,7 +35,8 @@ board = json.load(open(sys.argv[1]))
 entries = board["entries"]
 assert len(entries) == 2, f"expected 2 entries, got {len(entries)}"
 for entry in entries:
-    failed = [c for c in entry.get("cells", []) if c.get("status") == "failed"]
-    assert not failed, f"{entry['name']}: failed cells {failed}"
-print("leaderboard: 2 entries scored")
+    assert entry["error"] is None and entry["score"] is not None, entry
+    failed = sum(task["n_failed_cells"] for task in entry["tasks"].values())
+    assert failed == 0, f"{entry['name']}: {failed} failed cells"
+print("leaderboard: 2 entries scored, no failed cell")
 PY
