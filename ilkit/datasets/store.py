@@ -115,7 +115,7 @@ def load(dataset_id: str, generate_if_missing: bool = True, *, progress: bool = 
 
 def _check_task_spaces(dataset_id: str) -> None:
     """An ilkit dataset whose spaces no longer fit its task is refused with one clear line."""
-    from ilkit.datasets.verification import check_spaces
+    from ilkit.datasets.spaces import check_spaces
 
     meta = read_metadata(dataset_id)
     ilkit_meta = meta.get("ilkit")

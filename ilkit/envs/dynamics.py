@@ -1,7 +1,7 @@
 """The true-reward form of each task: base dynamics + absorbing state + fixed horizon.
 
 Both the public, reward-hiding env (:mod:`ilkit.envs.hidden`) and the evaluation scorer
-(:mod:`ilkit.evaluation.scoring`) drive a :class:`TaskDynamics`, so for the same seed and actions
+(:mod:`ilkit.envs.scoring`) drive a :class:`TaskDynamics`, so for the same seed and actions
 they see the same observations by construction. Only the scorer reads its reward.
 """
 
@@ -206,6 +206,14 @@ class ActionValidator:
             ):
                 return list(np.clip(as_float, self._low, self._high).astype(space.dtype))
         return [self(a) for a in actions]  # raises the first bad row's error
+
+    def all_valid(self, actions: Any) -> bool:
+        """Whether every row of ``actions`` passes :meth:`batch` (a dataset's recorded actions)."""
+        try:
+            self.batch(actions)
+        except InvalidActionError:
+            return False
+        return True
 
     @staticmethod
     def _discrete(space: spaces.Discrete, action: Any) -> int:

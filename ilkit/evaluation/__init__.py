@@ -15,7 +15,7 @@ from typing import Any
 
 _EXPORTS = {
     "EvalResult": "ilkit.evaluation.evaluate",
-    "RandomPolicy": "ilkit.evaluation.evaluate",
+    "RandomPolicy": "ilkit.policies.scripted",
     "evaluate": "ilkit.evaluation.evaluate",
     "normalized_score": "ilkit.evaluation.evaluate",
     "BoardConfig": "ilkit.evaluation.leaderboard",
@@ -23,8 +23,8 @@ _EXPORTS = {
     "run_leaderboard": "ilkit.evaluation.leaderboard",
     "SubmissionError": "ilkit.evaluation.safety",
     "UnsafeSubmissionError": "ilkit.evaluation.safety",
-    "ScoringEnv": "ilkit.evaluation.scoring",
-    "make_scoring_env": "ilkit.evaluation.scoring",
+    "ScoringEnv": "ilkit.envs.scoring",
+    "make_scoring_env": "ilkit.envs.scoring",
 }
 __all__ = sorted(_EXPORTS)
 

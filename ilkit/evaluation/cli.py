@@ -46,10 +46,10 @@ def evaluate(
     Example:
       ilkit evaluate runs/bc-cartpole --env ilkit/CartPole-v0 --episodes 20 --min-score 0.9
     """
-    from ilkit.cli import echo_json
     from ilkit.errors import CheckFailedError, IlkitError
     from ilkit.evaluation.evaluate import evaluate as run_evaluation
     from ilkit.evaluation.submissions import PolicyRef, load_ref
+    from ilkit.output import echo_json
     from ilkit.progress import progress_bar
 
     if artifact.is_dir():

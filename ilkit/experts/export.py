@@ -8,13 +8,18 @@ from typing import Any
 
 from ilkit.envs.tasks import spec
 from ilkit.evaluation import evaluate
-from ilkit.experts.controllers import SCRIPTED
 from ilkit.experts.registry import bundled_path
-from ilkit.experts.train import expert_training_block
-from ilkit.policies import load_policy, save_policy
+from ilkit.policies import controllers, load_policy, save_policy
 from ilkit.progress import log
 
 N_EVAL_EPISODES = 50
+
+# task id -> the scripted controller that is its bundled expert
+SCRIPTED = {
+    "ilkit/CartPole-v0": controllers.CARTPOLE,
+    "ilkit/MountainCar-v0": controllers.MOUNTAINCAR,
+    "ilkit/Pendulum-v0": controllers.PENDULUM,
+}
 
 
 def true_return(policy: Any, env_id: str, n_episodes: int = N_EVAL_EPISODES) -> dict[str, Any]:
@@ -29,6 +34,17 @@ def true_return(policy: Any, env_id: str, n_episodes: int = N_EVAL_EPISODES) -> 
     }
 
 
+def expert_training_block(env_steps: int) -> dict[str, Any]:
+    """The manifest's ``training`` block (the leaderboard's track): RL on the true reward."""
+    return {
+        "offline": env_steps == 0,
+        "env_steps": env_steps,
+        "expert_queries": 0,
+        "demos": 0,
+        "reward": "true reward (expert training)" if env_steps else "none (scripted)",
+    }
+
+
 def export_scripted(
     env_id: str, out: str | os.PathLike | None = None, *, n_episodes: int = N_EVAL_EPISODES
 ) -> Path:
@@ -40,7 +56,7 @@ def export_scripted(
     task = spec(env_id)
     controller = SCRIPTED[task.id]
     target = Path(out) if out is not None else bundled_path(task.id)
-    from ilkit.evaluation.scoring import make_scoring_env
+    from ilkit.envs.scoring import make_scoring_env
 
     env = make_scoring_env(task.id)
     manifest = {

@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
+from ilkit.policies.scripted import RandomPolicy
+
 if TYPE_CHECKING:
     from ilkit.policies.artifact import (
         ArtifactError,
@@ -53,6 +55,7 @@ __all__ = [
     "ArtifactError",
     "ArtifactPolicy",
     "Policy",
+    "RandomPolicy",
     "load_policy",
     "read_manifest",
     "resolve_device",

@@ -212,7 +212,7 @@ class ArtifactPolicy:
             name = manifest.get("controller")
             if name == scripted.UNIFORM_RANDOM:
                 seed = int(manifest.get("seed", 0))
-                self._controller = scripted.uniform_random(self.action_space, seed)
+                self._controller = scripted.RandomPolicy(self.action_space, seed)
             else:
                 self._controller = scripted.get_controller(name)
 
