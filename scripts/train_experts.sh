@@ -8,7 +8,7 @@
 # long run in a later session) run the same line with --resume. The run exports its best
 # policy, re-measured on the 50 held-out seeds, to <run-dir>/expert; copy that directory to
 # ilkit/experts/bundled/<Name>/ once it beats the task's bar (or beats the bundled one), then
-# regenerate the reference returns: python -m ilkit.experts.references
+# regenerate the reference returns: python scripts/update_references.py
 #
 # CartPole, MountainCar and Pendulum ship scripted controllers: python -m ilkit.experts.export
 #

@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from ilkit.datasets import atomic
+from ilkit import atomic
 from ilkit.datasets.errors import DatasetError, DatasetExistsError
 from ilkit.datasets.naming import dataset_id_for
 from ilkit.datasets.rollout import PREDICT_ROWS, EpisodeArrays, rollouts

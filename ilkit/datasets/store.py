@@ -13,7 +13,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from ilkit.datasets import atomic
+from ilkit import atomic
 from ilkit.datasets.errors import DatasetError, UnknownDatasetError
 from ilkit.datasets.generation import datasets_root
 from ilkit.datasets.naming import DEFAULT_SEED, default_episodes, task_of_dataset

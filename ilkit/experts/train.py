@@ -27,7 +27,6 @@ from ilkit.progress import log, progress_bar
 
 CONFIG, CHECKPOINT, BEST = "config.json", "checkpoint", "best"
 _ILKIT_FIELDS = ("n_envs", "normalize", "train_env")
-_ACTIVATIONS = {"relu": "ReLU", "tanh": "Tanh", "elu": "ELU", "leaky_relu": "LeakyReLU"}
 
 
 class TrainError(IlkitError):
@@ -214,15 +213,13 @@ def _build(task: TaskSpec, config: TrainConfig, params: dict[str, Any]):
     from stable_baselines3.common.env_util import make_vec_env
     from stable_baselines3.common.vec_env import VecNormalize
 
-    from ilkit.policies import resolve_device
+    from ilkit.policies.artifact import ACTIVATIONS, resolve_device
 
     kwargs = {k: _schedule(v) for k, v in params.items() if k not in _ILKIT_FIELDS}
     policy = kwargs.pop("policy", "MlpPolicy")
     policy_kwargs = dict(kwargs.pop("policy_kwargs", {}))
     if "activation_fn" in policy_kwargs:
-        policy_kwargs["activation_fn"] = getattr(
-            th.nn, _ACTIVATIONS[policy_kwargs["activation_fn"]]
-        )
+        policy_kwargs["activation_fn"] = ACTIVATIONS[policy_kwargs["activation_fn"]]
     venv = make_vec_env(
         _env_factory(task, params["train_env"]), n_envs=params["n_envs"], seed=config.seed
     )

@@ -1,14 +1,27 @@
 """references.json: random and expert reference returns that spec() reports."""
 
+import importlib.util
 import json
+from pathlib import Path
 
 import pytest
 
 import ilkit.envs
-from ilkit.experts import manifest, references
+from ilkit.experts import manifest
+
+_SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "update_references.py"
+
+
+def _load_script():
+    spec = importlib.util.spec_from_file_location("update_references", _SCRIPT)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def test_regenerate_writes_random_and_expert_figures(tmp_path, monkeypatch):
+    references = _load_script()
+    assert references.references_path() == Path(ilkit.envs.__file__).parent / "references.json"
     target = tmp_path / "references.json"
     target.write_text(json.dumps({"ilkit/Hopper-v0": {"random": {"mean": 1.0}}}))
     monkeypatch.setattr(references, "references_path", lambda: target)
