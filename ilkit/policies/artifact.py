@@ -300,9 +300,11 @@ def save_policy(
     )
     data.setdefault("versions", versions())
     with atomic.staged_directory(path, replace=overwrite) as tmp:
-        (tmp / MANIFEST).write_text(json.dumps(data, indent=2, sort_keys=True) + "\n")
+        # files readable by others whatever the umask: an artifact is meant to be shared
+        atomic.write_text(tmp / MANIFEST, json.dumps(data, indent=2, sort_keys=True) + "\n")
         if tensors:
             save_file(tensors, str(tmp / WEIGHTS))
+            (tmp / WEIGHTS).chmod(0o644)
     return path
 
 
