@@ -1,4 +1,4 @@
-"""Evaluation: the only place the true reward is read (scoring, leaderboard, reports).
+"""Evaluation: true-reward scoring of a policy (the scorer itself is private to ``ilkit.envs``).
 
 The names below are imported on first use, so that ``ilkit.evaluation.cli`` loads without torch
 and ``ilkit --help`` stays fast. They are resolved on every access: importing the submodule

@@ -1,4 +1,5 @@
-"""Policies and their weights-only artifact format (shared by experts, algorithms, evaluation).
+"""Policies: the weights-only artifact format, scripted controllers (the classic-control experts
+and the one uniform-random policy) and the one space comparison, for every room above.
 
 The artifact functions are imported on first use, so light modules (scripted controllers, CLI
 command definitions) do not pull in torch.
