@@ -10,6 +10,17 @@ A checkpoint is a directory with:
 
 Checkpoints are written with :func:`ilkit.atomic.staged_directory`, so a kill mid-write leaves
 the previous checkpoint intact.
+
+Why not SB3's ``model.save`` / ``Model.load`` (+ ``VecNormalize.save``, ``save_replay_buffer``):
+the state that matters already goes through SB3's own public API (``get_parameters`` /
+``set_parameters``: policy and optimizer state dicts); what SB3's zip adds is the pickled
+``data`` block (schedules, spaces, hyperparameters), which ilkit rebuilds from the run's
+``config.json`` and rl-zoo hyperparameters instead, so one run directory never mixes two
+sources of truth. Neither form makes a resume bit-exact: SB3 saves no RNG state and no
+environment state, and ``learn`` resets the environments after a load, so episodes in progress
+restart. Saving the RNGs alone would not change that; a resumed run continues the same
+training (weights, optimizer moments, normalisation, replay buffer, step and update counts),
+not the identical trajectory.
 """
 
 from __future__ import annotations
