@@ -1,4 +1,4 @@
-"""Evaluation: true-reward scoring of a policy (the scorer itself is private to ``ilkit.envs``).
+"""Evaluation: the only place the true reward is read (scoring, leaderboard, reports).
 
 The names below are imported on first use, so that ``ilkit.evaluation.cli`` loads without torch
 and ``ilkit --help`` stays fast. They are resolved on every access: importing the submodule
@@ -15,7 +15,7 @@ from typing import Any
 
 _EXPORTS = {
     "EvalResult": "ilkit.evaluation.evaluate",
-    "RandomPolicy": "ilkit.policies.scripted",
+    "RandomPolicy": "ilkit.evaluation.evaluate",
     "evaluate": "ilkit.evaluation.evaluate",
     "normalized_score": "ilkit.evaluation.evaluate",
     "BoardConfig": "ilkit.evaluation.leaderboard",
@@ -23,8 +23,8 @@ _EXPORTS = {
     "run_leaderboard": "ilkit.evaluation.leaderboard",
     "SubmissionError": "ilkit.evaluation.safety",
     "UnsafeSubmissionError": "ilkit.evaluation.safety",
-    "ScoringEnv": "ilkit.envs.scoring",
-    "make_scoring_env": "ilkit.envs.scoring",
+    "ScoringEnv": "ilkit.evaluation.scoring",
+    "make_scoring_env": "ilkit.evaluation.scoring",
 }
 __all__ = sorted(_EXPORTS)
 
