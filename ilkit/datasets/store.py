@@ -13,7 +13,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from ilkit.datasets import atomic
+from ilkit import atomic
 from ilkit.datasets.errors import DatasetError, UnknownDatasetError
 from ilkit.datasets.generation import datasets_root
 from ilkit.datasets.naming import DEFAULT_SEED, default_episodes, task_of_dataset
@@ -131,7 +131,7 @@ def load(
 
 def _check_task_spaces(dataset_id: str) -> None:
     """An ilkit dataset whose spaces no longer fit its task is refused with one clear line."""
-    from ilkit.datasets.verification import check_spaces
+    from ilkit.datasets.spaces import check_spaces
 
     meta = read_metadata(dataset_id)
     ilkit_meta = meta.get("ilkit")

@@ -20,8 +20,8 @@ _EXPORTS = {
     "RandomPolicy": "ilkit.evaluation.evaluate",
     "evaluate": "ilkit.evaluation.evaluate",
     "normalized_score": "ilkit.evaluation.evaluate",
-    "ScoringEnv": "ilkit.evaluation.scoring",
-    "make_scoring_env": "ilkit.evaluation.scoring",
+    "ScoringEnv": "ilkit.envs.scoring",
+    "make_scoring_env": "ilkit.envs.scoring",
 }
 __all__ = sorted(_EXPORTS)
 

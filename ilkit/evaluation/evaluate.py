@@ -9,12 +9,13 @@ from typing import Any
 
 import numpy as np
 
+from ilkit.envs.scoring import make_scoring_env
 from ilkit.envs.seeds import validation_seeds
 from ilkit.envs.tasks import spec
 from ilkit.errors import IlkitError, InvalidActionError
-from ilkit.evaluation.scoring import make_scoring_env
 from ilkit.policies import Policy, load_policy
-from ilkit.policies.spaces import same_shape
+from ilkit.policies.scripted import RandomPolicy  # noqa: F401  (its old home)
+from ilkit.policies.spaces import policy_misfit
 
 
 @dataclasses.dataclass(frozen=True)
@@ -57,18 +58,6 @@ def normalized_score(env_id: str, mean_return: float) -> float | None:
     return float((mean_return - lo) / (hi - lo))
 
 
-class RandomPolicy:
-    """Uniform random actions (the lower reference of the normalized score)."""
-
-    def __init__(self, action_space, seed: int = 0):
-        self.action_space = action_space
-        self.action_space.seed(seed)
-
-    def predict(self, observation, state=None, episode_start=None, deterministic=True):
-        n = np.asarray(observation).shape[0]
-        return np.stack([self.action_space.sample() for _ in range(n)]), None
-
-
 def evaluate(
     policy: Policy | str | os.PathLike,
     env_id: str,
@@ -104,7 +93,9 @@ def evaluate(
     returns: list[float] = []
     envs = [make_scoring_env(task.id) for _ in range(max(1, min(n_envs, n_episodes)))]
     try:
-        _check_spaces(policy, envs[0])
+        misfit = policy_misfit(policy, envs[0], task.id)
+        if misfit:
+            raise IlkitError(misfit)
         for start in range(0, n_episodes, len(envs)):
             batch_seeds = episode_seeds[start : start + len(envs)]
             active = envs[: len(batch_seeds)]
@@ -128,12 +119,3 @@ def evaluate(
         for e in envs:
             e.close()
     return EvalResult(task.id, tuple(returns), tuple(episode_seeds))
-
-
-def _check_spaces(policy: Any, env) -> None:
-    for name in ("observation_space", "action_space"):
-        space = getattr(policy, name, None)
-        if space is not None and not same_shape(space, getattr(env, name)):
-            raise IlkitError(
-                f"policy {name} {space} does not fit {env.task_spec.id}'s {getattr(env, name)}"
-            )

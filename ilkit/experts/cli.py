@@ -119,7 +119,7 @@ def show(env_id: str | None, as_json: bool) -> None:
     have = set(available())
     rows = [_summary(i, manifest(i) if i in have else None) for i in ids]
     if as_json:
-        from ilkit.cli import echo_json
+        from ilkit.output import echo_json
 
         echo_json(rows)
         return

@@ -21,12 +21,12 @@ from ilkit.envs.seeds import training_seeds
 from ilkit.envs.tasks import TaskSpec, spec
 from ilkit.errors import IlkitError
 from ilkit.experts.checkpoint import load_checkpoint, save_checkpoint
+from ilkit.experts.export import expert_training_block, true_return
 from ilkit.experts.hyperparams import ALGOS, TERMINATING_ENTRY_POINTS, hyperparams
 from ilkit.progress import log, progress_bar
 
 CONFIG, CHECKPOINT, BEST = "config.json", "checkpoint", "best"
 _ILKIT_FIELDS = ("n_envs", "normalize", "train_env")
-_ACTIVATIONS = {"relu": "ReLU", "tanh": "Tanh", "elu": "ELU", "leaky_relu": "LeakyReLU"}
 
 
 class TrainError(IlkitError):
@@ -141,7 +141,6 @@ def train(config: TrainConfig, *, resume: bool = False, out: str | Path | None =
 
 def export(best: Path, out: str | Path, *, n_episodes: int = 50) -> Path:
     """Re-measure a run's best policy on the held-out seeds and write it as an expert artifact."""
-    from ilkit.experts.export import true_return
     from ilkit.policies import load_policy, save_policy
 
     policy = load_policy(best, device="cpu")
@@ -197,7 +196,7 @@ def _env_factory(task: TaskSpec, train_env: str):
     from gymnasium.envs.registration import load_env_creator
     from gymnasium.wrappers import TimeLimit
 
-    from ilkit.evaluation.scoring import make_scoring_env
+    from ilkit.envs.scoring import make_scoring_env
 
     if train_env == "scoring":
         return lambda: make_scoring_env(task.id)
@@ -220,15 +219,13 @@ def _build(task: TaskSpec, config: TrainConfig, params: dict[str, Any]):
     from stable_baselines3.common.env_util import make_vec_env
     from stable_baselines3.common.vec_env import VecNormalize
 
-    from ilkit.policies import resolve_device
+    from ilkit.policies.artifact import ACTIVATIONS, resolve_device
 
     kwargs = {k: _schedule(v) for k, v in params.items() if k not in _ILKIT_FIELDS}
     policy = kwargs.pop("policy", "MlpPolicy")
     policy_kwargs = dict(kwargs.pop("policy_kwargs", {}))
     if "activation_fn" in policy_kwargs:
-        policy_kwargs["activation_fn"] = getattr(
-            th.nn, _ACTIVATIONS[policy_kwargs["activation_fn"]]
-        )
+        policy_kwargs["activation_fn"] = ACTIVATIONS[policy_kwargs["activation_fn"]]
     venv = make_vec_env(
         _env_factory(task, params["train_env"]), n_envs=params["n_envs"], seed=config.seed
     )
@@ -301,17 +298,6 @@ def _actor_module(model: Any, algo: str) -> Any:
     actor = Actor(**model.actor._get_constructor_parameters())
     actor.load_state_dict(model.actor.state_dict())
     return actor
-
-
-def expert_training_block(env_steps: int) -> dict[str, Any]:
-    """The manifest's ``training`` block (the leaderboard's track): RL on the true reward."""
-    return {
-        "offline": env_steps == 0,
-        "env_steps": env_steps,
-        "expert_queries": 0,
-        "demos": 0,
-        "reward": "true reward (expert training)" if env_steps else "none (scripted)",
-    }
 
 
 def _save_artifact(path, model, venv, task, config, params, state) -> None:

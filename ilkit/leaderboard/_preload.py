@@ -13,7 +13,7 @@ import torch
 import ilkit.envs  # noqa: F401
 import ilkit.evaluation.evaluate  # noqa: F401
 import ilkit.leaderboard.submissions  # noqa: F401
-from ilkit.evaluation.scoring import make_scoring_env
+from ilkit.envs.scoring import make_scoring_env
 from ilkit.policies.artifact import build_module
 
 

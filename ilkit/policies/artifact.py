@@ -21,8 +21,6 @@ from __future__ import annotations
 import json
 import os
 import platform
-import shutil
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +30,7 @@ from gymnasium import spaces
 from safetensors.numpy import load_file as load_numpy
 from safetensors.torch import save_file
 
+from ilkit import atomic
 from ilkit.errors import IlkitError
 from ilkit.policies.spaces import space_from_json, space_to_json
 
@@ -212,7 +211,7 @@ class ArtifactPolicy:
             name = manifest.get("controller")
             if name == scripted.UNIFORM_RANDOM:
                 seed = int(manifest.get("seed", 0))
-                self._controller = scripted.uniform_random(self.action_space, seed)
+                self._controller = scripted.RandomPolicy(self.action_space, seed)
             else:
                 self._controller = scripted.get_controller(name)
 
@@ -258,7 +257,7 @@ def save_policy(
     action_space: spaces.Space | None = None,
     overwrite: bool = False,
 ) -> Path:
-    """Write an artifact directory atomically (a temporary sibling, then a rename).
+    """Write an artifact directory atomically (:func:`ilkit.atomic.staged_directory`).
 
     Args:
         path: the artifact directory to create.
@@ -300,32 +299,13 @@ def save_policy(
         action_space=space_to_json(action_space),
     )
     data.setdefault("versions", versions())
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=path.parent))
-    try:
-        (tmp / MANIFEST).write_text(json.dumps(data, indent=2, sort_keys=True) + "\n")
+    with atomic.staged_directory(path, replace=overwrite) as tmp:
+        # files readable by others whatever the umask: an artifact is meant to be shared
+        atomic.write_text(tmp / MANIFEST, json.dumps(data, indent=2, sort_keys=True) + "\n")
         if tensors:
             save_file(tensors, str(tmp / WEIGHTS))
-        # mkdtemp makes the directory private; an artifact is meant to be shared.
-        tmp.chmod(0o755)
-        for file in tmp.iterdir():
-            file.chmod(0o644)
-        replace_dir(tmp, path)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+            (tmp / WEIGHTS).chmod(0o644)
     return path
-
-
-def replace_dir(tmp: Path, path: Path) -> None:
-    """Move the finished directory ``tmp`` to ``path``; an old ``path`` stays whole until then."""
-    if path.exists():
-        old = path.with_name(f".{path.name}.old")
-        shutil.rmtree(old, ignore_errors=True)
-        os.replace(path, old)
-        os.replace(tmp, path)
-        shutil.rmtree(old, ignore_errors=True)
-    else:
-        os.replace(tmp, path)
 
 
 def read_manifest(path: str | os.PathLike) -> dict[str, Any]:

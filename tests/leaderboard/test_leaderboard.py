@@ -152,7 +152,7 @@ def _pendulum_out_of_bounds(path: Path) -> Path:
     from gymnasium import spaces
     from stable_baselines3.common.policies import ActorCriticPolicy
 
-    from ilkit.evaluation.scoring import make_scoring_env
+    from ilkit.envs.scoring import make_scoring_env
 
     env = make_scoring_env(PENDULUM)
     wide = spaces.Box(-1000.0, 1000.0, (1,), np.float32)

@@ -1,4 +1,4 @@
-"""Scripted experts for the classic-control tasks, registered as named controllers.
+"""Scripted controllers for the classic-control tasks (the bundled experts of those tasks).
 
 Each controller maps a batch of observations ``(n, obs_dim)`` to a batch of actions in the task's
 action space. The gains were chosen by a grid search on a vectorised copy of each task's
@@ -9,21 +9,17 @@ from __future__ import annotations
 
 import numpy as np
 
-from ilkit.policies.scripted import register_controller
-
 CARTPOLE = "cartpole_pd"
 MOUNTAINCAR = "mountaincar_energy"
 PENDULUM = "pendulum_swingup"
 
 
-@register_controller(CARTPOLE)
 def cartpole_pd(obs: np.ndarray) -> np.ndarray:
     """Push the cart under the pole: a PD law on the pole angle plus a weak pull to the centre."""
     x, x_dot, theta, theta_dot = np.asarray(obs, dtype=np.float64).T
     return (theta + 0.3 * theta_dot + 0.01 * x + 0.1 * x_dot > 0).astype(np.int64)
 
 
-@register_controller(MOUNTAINCAR)
 def mountaincar_energy(obs: np.ndarray) -> np.ndarray:
     """Pump energy by pushing along the velocity (actions: 0 left, 2 right).
 
@@ -36,7 +32,6 @@ def mountaincar_energy(obs: np.ndarray) -> np.ndarray:
     return np.where(push_right, 2, 0).astype(np.int64)
 
 
-@register_controller(PENDULUM)
 def pendulum_swingup(obs: np.ndarray) -> np.ndarray:
     """Energy-pumping swing-up, then a PD law that balances the pendulum upright.
 
@@ -52,9 +47,9 @@ def pendulum_swingup(obs: np.ndarray) -> np.ndarray:
     return np.clip(torque, -2.0, 2.0).astype(np.float32)[:, None]
 
 
-# task id -> controller name
-SCRIPTED = {
-    "ilkit/CartPole-v0": CARTPOLE,
-    "ilkit/MountainCar-v0": MOUNTAINCAR,
-    "ilkit/Pendulum-v0": PENDULUM,
+# name (as a ``kind: scripted`` manifest writes it) -> controller
+CONTROLLERS = {
+    CARTPOLE: cartpole_pd,
+    MOUNTAINCAR: mountaincar_energy,
+    PENDULUM: pendulum_swingup,
 }
