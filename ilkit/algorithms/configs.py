@@ -342,10 +342,7 @@ _SAC = {
 _SAC_TASK_DEFAULTS: dict[str, dict[str, dict[str, Any]]] = {
     algo: {
         "Pendulum": {"total_timesteps": 30_000, "eval_every": 5},
-        **{
-            name: {"total_timesteps": 1_000_000, "sac_learning_starts": 10_000}
-            for name in _MUJOCO
-        },
+        **{name: {"total_timesteps": 1_000_000, "sac_learning_starts": 10_000} for name in _MUJOCO},
     }
     for algo in ("gail", "airl")
 }

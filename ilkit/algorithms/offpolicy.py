@@ -23,6 +23,7 @@ rescaled the same way. The saved policy is SAC's actor (the ``sac_actor`` artifa
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import numpy as np
@@ -252,6 +253,7 @@ def run_offpolicy(ctx: RunContext, algo: str) -> RunOutput:
 
     n_rounds = max(1, cfg.total_timesteps // cfg.disc_every)
     curve: list[dict[str, Any]] = []
+    cpu_start = time.process_time()  # CPU time along the curve (cores may be shared)
     disc_stats: dict[str, float] = {}
     try:
         with progress_bar(n_rounds, f"{algo.upper()}+SAC {ctx.task.name}") as advance:
@@ -265,7 +267,10 @@ def run_offpolicy(ctx: RunContext, algo: str) -> RunOutput:
                         ctx.logger.record(f"disc/{key}", value)
                 last = r == n_rounds - 1
                 if cfg.eval_every and ((r + 1) % cfg.eval_every == 0 or last):
-                    point = evaluate_live(gen.actor, norm, ctx.env_id, cfg.eval_episodes, ctx.device)
+                    point = evaluate_live(
+                        gen.actor, norm, ctx.env_id, cfg.eval_episodes, ctx.device
+                    )
+                    point = {**point, "cpu_time_s": round(time.process_time() - cpu_start, 1)}
                     curve.append({"round": r + 1, "env_steps": counter.steps, **point})
                     for key, value in point.items():
                         if value is not None:
