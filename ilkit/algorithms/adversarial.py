@@ -129,7 +129,8 @@ def run_adversarial(ctx: RunContext, algo: str) -> RunOutput:
                         trainer.policy, norm, ctx.env_id, cfg.eval_episodes, ctx.device
                     )
                     point = {**point, "cpu_time_s": round(time.process_time() - cpu_start, 1)}
-                    curve.append({"round": r + 1, "env_steps": counter.steps, **point})
+                    point = {"round": r + 1, "env_steps": counter.steps, **point}
+                    curve.append(point)
                     for key, value in point.items():
                         if value is not None:
                             trainer.logger.record(f"eval/{key}", value)

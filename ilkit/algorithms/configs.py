@@ -141,6 +141,13 @@ class AdversarialConfig:
         default=10.0,
         metadata={"help": "sac: weight of the discriminator's gradient penalty (DAC: 10)."},
     )
+    airl_log_pi: bool = dataclasses.field(
+        default=True,
+        metadata={
+            "help": "sac AIRL: the discriminator's logit is f - log pi(a|s) of the SAC actor "
+            "(AIRL's form); off: f alone, a plain classifier on the shaped reward net."
+        },
+    )
     sac_buffer_size: int = dataclasses.field(
         default=1_000_000, metadata={"help": "sac: replay buffer capacity (transitions)."}
     )

@@ -109,6 +109,7 @@ class Discriminator:
         self.expert = expert
         self.batch_size = cfg.demo_batch_size
         self.grad_penalty = cfg.grad_penalty
+        self.log_pi_term = cfg.airl_log_pi
         self.device = ctx.device
 
     def _log_pi(self, obs: th.Tensor, acts: th.Tensor) -> th.Tensor:
@@ -121,14 +122,17 @@ class Discriminator:
     def logits(self, obs, acts, next_obs, dones) -> th.Tensor:
         """Logit of "this transition is the expert's"."""
         out = self.net(obs, acts, next_obs, dones)
-        if self.algo == "airl":
-            with th.no_grad():
-                out = out - self._log_pi(obs, acts)
+        if self.algo == "airl" and self.log_pi_term:
+            with th.no_grad():  # the policy's term is a fixed input to the classifier
+                log_pi = self._log_pi(obs, acts)
+            out = out - log_pi
         return out
 
     def reward(self, obs, acts, next_obs, dones) -> th.Tensor:
         """The generator's reward, normalised by a running mean/std (imitation's RunningNorm)."""
-        dones = dones.reshape(-1)
+        # the buffer keeps the env's dtype (float64 on MuJoCo); the nets are float32
+        obs, acts, next_obs = obs.float(), acts.float(), next_obs.float()
+        dones = dones.reshape(-1).float()
         was_training = self.net.training
         self.net.eval()  # no input-statistics update from generator batches
         try:
@@ -143,6 +147,12 @@ class Discriminator:
     def train_step(self, buffer: RelabelingReplayBuffer) -> dict[str, float]:
         """One Adam step on a balanced batch: replay-buffer samples vs expert transitions."""
         gen = buffer.sample_stored(self.batch_size)
+        gen = gen._replace(
+            observations=gen.observations.float(),
+            actions=gen.actions.float(),
+            next_observations=gen.next_observations.float(),
+            dones=gen.dones.float(),
+        )
         idx = th.randint(0, len(self.expert["obs"]), (self.batch_size,), device=self.device)
         exp = {k: v[idx] for k, v in self.expert.items()}
         obs = th.cat([exp["obs"], gen.observations])
@@ -271,7 +281,8 @@ def run_offpolicy(ctx: RunContext, algo: str) -> RunOutput:
                         gen.actor, norm, ctx.env_id, cfg.eval_episodes, ctx.device
                     )
                     point = {**point, "cpu_time_s": round(time.process_time() - cpu_start, 1)}
-                    curve.append({"round": r + 1, "env_steps": counter.steps, **point})
+                    point = {"round": r + 1, "env_steps": counter.steps, **point}
+                    curve.append(point)
                     for key, value in point.items():
                         if value is not None:
                             ctx.logger.record(f"eval/{key}", value)
