@@ -76,7 +76,7 @@ class DAggerConfig(BCConfig):
 
 @dataclasses.dataclass(frozen=True)
 class AdversarialConfig:
-    """GAIL and AIRL: a discriminator/reward net against an SB3 PPO generator."""
+    """GAIL and AIRL: a discriminator/reward net against an SB3 PPO or SAC generator."""
 
     total_timesteps: int = 300_000
     """Environment steps of the generator."""
@@ -85,9 +85,10 @@ class AdversarialConfig:
     demo_batch_size: int = 1024
     """Expert samples per discriminator batch (plus as many generator samples)."""
     n_disc_updates_per_round: int = 16
-    """Discriminator steps after each generator rollout."""
+    """Discriminator steps after each generator rollout (sac: after each round)."""
     gen_replay_buffer_capacity: int = 0
-    """Generator samples kept for the discriminator (0: one rollout, imitation's default)."""
+    """ppo: generator samples kept for the discriminator (0: one rollout, imitation's default;
+    sac samples its whole replay buffer)."""
     disc_lr: float = 3e-3
     """Adam learning rate of the discriminator (slower rates leave it near chance on
     CartPole, so the generator gets no signal)."""
@@ -96,11 +97,11 @@ class AdversarialConfig:
     n_steps: int = 256
     """PPO rollout length per environment."""
     batch_size: int = 64
-    """PPO minibatch size."""
+    """Generator minibatch size (PPO, SAC)."""
     n_epochs: int = 10
     """PPO epochs per rollout."""
     learning_rate: float = 5e-4
-    """PPO learning rate."""
+    """Generator learning rate (PPO's, or SAC's actor, critics and entropy)."""
     anneal_lr: bool = False
     """Decay the PPO learning rate linearly to 0 over the rounds (as CleanRL's PPO): the
     generator settles instead of drifting once it matches the demonstrations."""
@@ -115,7 +116,7 @@ class AdversarialConfig:
     max_grad_norm: float = 0.5
     """PPO gradient clipping."""
     net_arch: tuple[int, ...] = (64, 64)
-    """Hidden layers of the generator's policy and value MLPs."""
+    """Hidden layers of the generator's MLPs (PPO's policy and value, SAC's actor and critics)."""
     activation: str = "tanh"
     """Activation of the generator MLPs: tanh, relu, elu, leaky_relu, gelu."""
     normalize_obs: bool = True
@@ -535,4 +536,6 @@ def field_help(cls: type) -> dict[str, str]:
                 and isinstance(nxt.value.value, str)
             ):
                 helps[node.target.id] = " ".join(nxt.value.value.split())
+    # fields declared with dataclasses.field(metadata={"help": ...}) (the house convention)
+    helps.update({f.name: f.metadata["help"] for f in dataclasses.fields(cls) if f.metadata})
     return helps
