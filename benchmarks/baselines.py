@@ -46,6 +46,8 @@ TARGETS = {
     **{(env, algo): 0.9 for env in MUJOCO for algo in ("bc", "dagger")},
 }
 TIME_LIMIT_S = 600
+# everything after this line of the markdown is hand-written and kept when the table is rewritten
+KEEP_MARKER = "<!-- kept by baselines.py: hand-written notes below -->"
 
 
 def run_one(
@@ -242,6 +244,8 @@ def write_table(rows: list[dict], out: Path, commands: list[str]) -> None:
     lines += ["", "Commands that produced this table:", "", "```"]
     lines += commands or ["python benchmarks/baselines.py"]
     lines += ["```", ""]
+    if out.exists() and KEEP_MARKER in out.read_text():  # hand-written notes and figures
+        lines += [KEEP_MARKER + out.read_text().split(KEEP_MARKER, 1)[1].rstrip("\n"), ""]
     from ilkit.atomic import write_text
 
     write_text(out, "\n".join(lines))

@@ -39,6 +39,8 @@ def _results(tmp_path: Path) -> dict[str, dict]:
 
 @pytest.mark.slow
 def test_sweep_local_then_ray_resumes(tmp_path):
+    marker = "<!-- kept by baselines.py: hand-written notes below -->"
+    (tmp_path / "table.md").write_text(f"stale table\n{marker}\nnotes and figures\n")
     out = _sweep(tmp_path, "--seeds", "0")
     assert "1 run(s) to do" in out
     first = _results(tmp_path)
@@ -59,6 +61,7 @@ def test_sweep_local_then_ray_resumes(tmp_path):
         assert row["normalized_score"] is not None and row["eval_episodes"] == 3
     table = (tmp_path / "table.md").read_text()
     assert "| ilkit/CartPole-v0 | bc eval_every=0 n_epochs=2 | 2 |" in table
+    assert "stale table" not in table and table.endswith(f"{marker}\nnotes and figures\n")
 
     out = _sweep(tmp_path, "--seeds", "0", "1", "--backend", "ray", "--workers", "2")
     assert "0 run(s) to do" in out  # nothing left: Ray is not even started
