@@ -143,10 +143,11 @@ class AdversarialConfig:
         metadata={"help": "sac: weight of the discriminator's gradient penalty (DAC: 10)."},
     )
     airl_log_pi: bool = dataclasses.field(
-        default=True,
+        default=False,
         metadata={
             "help": "sac AIRL: the discriminator's logit is f - log pi(a|s) of the SAC actor "
-            "(AIRL's form); off: f alone, a plain classifier on the shaped reward net."
+            "(AIRL's form); off (default): f alone, a classifier on the shaped reward net "
+            "(Pendulum, 8k steps: 0.99 normalized off, 0.71 on)."
         },
     )
     sac_buffer_size: int = dataclasses.field(

@@ -53,9 +53,12 @@ def test_random_policy_scores_about_zero():
     assert score < 0.2
 
 
-@pytest.mark.parametrize(("algo", "steps"), [("gail", 6000), ("airl", 8000)])
-def test_sac_generator_learns_and_round_trips(data, tmp_path, algo, steps):
-    config = {"generator": "sac", "total_timesteps": steps, **TINY}
+@pytest.mark.parametrize(
+    ("algo", "steps", "log_pi"),
+    [("gail", 6000, False), ("airl", 8000, False), ("airl", 8000, True)],
+)
+def test_sac_generator_learns_and_round_trips(data, tmp_path, algo, steps, log_pi):
+    config = {"generator": "sac", "total_timesteps": steps, "airl_log_pi": log_pi, **TINY}
     result = train(algo, ENV, n_demos=10, config=config, seed=0, device="cpu", out_dir=tmp_path)
     assert result.env_steps == steps and result.expert_queries == 0
     score = evaluate(result.artifact_path, ENV, n_episodes=10, device="cpu").normalized_score
