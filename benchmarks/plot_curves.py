@@ -30,11 +30,43 @@ PUBLISHED_10M = {
 COLORS = {"bc": "tab:gray", "dagger": "tab:green", "gail": "tab:blue", "airl": "tab:orange"}
 
 
-def run_rows(run_dirs: list[Path]) -> list[dict]:
-    """Rows like the sweep's from training run directories (their ``metrics.json``)."""
+def partial_metrics(run: Path, algo: str, env_id: str, seed: int, generator: str) -> dict:
+    """The learning curve of a run stopped before its end, from its ``tb/progress.csv``
+    (the ``eval/*`` rows; points without ``eval/env_steps`` are skipped)."""
+    import csv
+
+    with open(run / "tb" / "progress.csv") as f:
+        evals = [r for r in csv.DictReader(f) if r.get("eval/normalized_score")]
+    curve = [
+        {
+            "env_steps": int(float(r["eval/env_steps"])),
+            "normalized_score": float(r["eval/normalized_score"]),
+            "cpu_time_s": float(r["eval/cpu_time_s"]) if r.get("eval/cpu_time_s") else None,
+        }
+        for r in evals
+        if r.get("eval/env_steps")
+    ]
+    return {
+        "env_id": env_id,
+        "algorithm": algo,
+        "seed": seed,
+        "config": {"generator": generator},
+        "final": {"normalized_score": curve[-1]["normalized_score"] if curve else None},
+        "curve": curve,
+    }
+
+
+def run_rows(run_dirs: list[str]) -> list[dict]:
+    """Rows like the sweep's from run directories: ``DIR`` (a finished run's ``metrics.json``)
+    or ``DIR:ALGO:ENV:SEED:GENERATOR`` (a stopped run's curve, see :func:`partial_metrics`)."""
     rows = []
-    for run in run_dirs:
-        m = json.loads((Path(run) / "metrics.json").read_text())
+    for spec in run_dirs:
+        run, *fields = str(spec).split(":", 1)
+        if fields:
+            algo, env_id, seed, generator = fields[0].split(":")
+            m = partial_metrics(Path(run), algo, env_id, int(seed), generator)
+        else:
+            m = json.loads((Path(run) / "metrics.json").read_text())
         overrides = {"generator": m["config"]["generator"]} if "generator" in m["config"] else {}
         rows.append(
             {
@@ -116,7 +148,9 @@ def plot_task(env_id: str, rows: list[dict], out: Path) -> bool:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--work-dir", type=Path, default=WORK_DIR)
-    parser.add_argument("--runs", nargs="*", type=Path, default=[], help="run directories")
+    parser.add_argument(
+        "--runs", nargs="*", default=[], help="run directories: DIR, or DIR:ALGO:ENV:SEED:GENERATOR"
+    )
     parser.add_argument("--out-dir", type=Path, default=RESULTS.parent)
     args = parser.parse_args(argv)
     rows = load_rows(args.work_dir) + run_rows(args.runs)

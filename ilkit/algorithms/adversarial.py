@@ -128,8 +128,8 @@ def run_adversarial(ctx: RunContext, algo: str) -> RunOutput:
                     point = evaluate_live(
                         trainer.policy, norm, ctx.env_id, cfg.eval_episodes, ctx.device
                     )
-                    point = {**point, "cpu_time_s": round(time.process_time() - cpu_start, 1)}
-                    point = {"round": r + 1, "env_steps": counter.steps, **point}
+                    cpu = round(time.process_time() - cpu_start, 1)  # evaluations included
+                    point = {"round": r + 1, "env_steps": counter.steps, **point, "cpu_time_s": cpu}
                     curve.append(point)
                     for key, value in point.items():
                         if value is not None:
