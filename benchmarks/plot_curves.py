@@ -101,9 +101,8 @@ def plot_task(env_id: str, rows: list[dict], out: Path) -> bool:
         seeds = ", ".join(str(r["seed"]) for r in sorted(runs, key=lambda r: r["seed"]))
         if algo == "bc":  # offline: no environment steps
             score = np.mean([r["normalized_score"] for r in runs])
-            ax.axhline(
-                score, color=COLORS["bc"], linestyle="--", label=f"BC (offline), {score:.2f}"
-            )
+            text = f"BC (offline; seeds {seeds}), {score:.2f}"
+            ax.axhline(score, color=COLORS["bc"], linestyle="--", label=text)
             continue
         curves = [[p for p in r.get("curve") or [] if p.get("normalized_score") is not None]
                   for r in runs]  # fmt: skip
@@ -125,7 +124,14 @@ def plot_task(env_id: str, rows: list[dict], out: Path) -> bool:
         mean = np.nanmean(ys, axis=0)
         color = COLORS.get(algo)
         style = "-" if "generator=sac" in key or algo == "dagger" else "-."
-        ax.plot(xs, mean, style, marker=".", color=color, label=f"{key.upper()} (seeds {seeds})")
+        ax.plot(
+            xs,
+            mean,
+            style,
+            marker=".",
+            color=color,
+            label=f"{algo.upper()} {key[len(algo) :]} (seeds {seeds})",
+        )
         if len(curves) > 1:
             ax.fill_between(xs, np.nanmin(ys, 0), np.nanmax(ys, 0), color=color, alpha=0.15)
     for algo, score in PUBLISHED_10M.get(name, {}).items():
