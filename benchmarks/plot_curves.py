@@ -130,7 +130,7 @@ def plot_task(env_id: str, rows: list[dict], out: Path) -> bool:
             style,
             marker=".",
             color=color,
-            label=f"{algo.upper()} {key[len(algo) :]} (seeds {seeds})",
+            label=f"{algo.upper()}{key[len(algo) :]} (seeds {seeds})",
         )
         if len(curves) > 1:
             ax.fill_between(xs, np.nanmin(ys, 0), np.nanmax(ys, 0), color=color, alpha=0.15)
