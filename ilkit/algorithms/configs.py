@@ -352,9 +352,10 @@ _SAC_TASK_DEFAULTS: dict[str, dict[str, dict[str, Any]]] = {
     algo: {
         # 64x64 nets: GAIL 0.96 normalized at 6k steps (35 CPU-s), AIRL 0.71 at 8k (seed 0)
         "Pendulum": {"total_timesteps": 20_000, "net_arch": (64, 64), "eval_every": 2},
-        # ~20 ms of one CPU core per step (SAC's 256x256 updates dominate): 200k steps fit the
-        # 90 CPU-minute budget of issue 12. GAIL on HalfCheetah seed 0: 0.66 normalized at
-        # 20k steps (PPO generator: 0.32 at 300k)
+        # ~20-25 ms of one CPU core per step (SAC's 256x256 updates dominate): 200k steps fit
+        # the 90 CPU-minute budget of issue 12. HalfCheetah seed 0: GAIL 0.99 normalized at 30k
+        # steps (7 CPU-min), AIRL 0.87 at 20k (PPO generator: 0.32 / 0.34 at 300k); Hopper GAIL
+        # 0.12 at 20k. Not yet measured over 3 seeds nor to the 200k end (baselines.md)
         **{name: {"total_timesteps": 200_000, "sac_learning_starts": 10_000} for name in _MUJOCO},
     }
     for algo in ("gail", "airl")
