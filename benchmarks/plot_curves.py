@@ -141,7 +141,7 @@ def plot_task(env_id: str, rows: list[dict], out: Path) -> bool:
     ax.set_xscale("log")
     ax.set_xlabel("environment steps (log scale)")
     ax.set_ylabel("normalized score (validation seeds)")
-    ax.set_ylim(-0.2, 1.2)
+    ax.set_ylim(-0.2, max(1.2, ax.get_ylim()[1]))
     ax.set_title(f"{env_id}: 25 demos")
     ax.legend(loc="upper left", fontsize=7)
     ax.grid(alpha=0.3)
