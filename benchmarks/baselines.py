@@ -2,23 +2,30 @@
 
 Each (task, algorithm, seed) is one ``ilkit.algorithms.train`` run with the task's default
 config (``ilkit train ALGO --env ENV --seed S``), scored by ``ilkit.evaluation.evaluate`` on
-the held-out seeds (50 episodes) and normalized with the task's random and expert references:
-(R - random) / (expert - random). Runs are cached in ``--work-dir`` (one JSON each), so the
-table can be built over several invocations; the markdown is rewritten from every cached run
-each time. Usage::
+the held-out (validation) seeds (50 episodes) and normalized with the task's random and expert
+references: (R - random) / (expert - random). Each finished run is one JSON file in
+``--work-dir`` (written atomically, with the run's learning curve), so a killed sweep resumes
+where it stopped: runs with a result are skipped. The markdown is rewritten from every stored
+run each time.
+
+Backends: ``local`` (default) runs one training at a time in worker processes of this machine
+(``--workers`` at once); ``ray`` runs each training as a Ray task on a local cluster it starts
+(``--workers`` CPUs) or, with ``--address``, on an existing cluster (each task needs ilkit
+installed on its node; results come back to this process, which writes them). Usage::
 
     python benchmarks/baselines.py                                  # every task with an expert
     python benchmarks/baselines.py --envs ilkit/CartPole-v0 --algos bc dagger --seeds 0 1 2
+    python benchmarks/baselines.py --backend ray --address auto     # on a running cluster
     python benchmarks/baselines.py --table-only                     # rewrite the markdown
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import platform
-import shutil
 import tempfile
 import time
 from pathlib import Path
@@ -39,16 +46,39 @@ TARGETS = {
     **{(env, algo): 0.9 for env in MUJOCO for algo in ("bc", "dagger")},
 }
 TIME_LIMIT_S = 600
+# everything after this line of the markdown is hand-written and kept when the table is rewritten
+KEEP_MARKER = "<!-- kept by baselines.py: hand-written notes below -->"
 
 
-def run_one(env_id: str, algo: str, seed: int, work: Path, eval_episodes: int) -> dict:
+def run_one(
+    env_id: str,
+    algo: str,
+    seed: int,
+    eval_episodes: int,
+    overrides: dict[str, str],
+    n_demos: int | None,
+    minari_dir: str | None,
+) -> dict:
+    """Train and score one cell; returns the result row (the caller stores it)."""
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
+    if minari_dir:
+        os.environ["MINARI_DATASETS_PATH"] = minari_dir
     from ilkit.algorithms import train
     from ilkit.evaluation.evaluate import evaluate
 
-    out = work / "runs" / f"{env_id.split('/')[-1]}-{algo}-{seed}"
-    result = train(algo, env_id, seed=seed, device="cpu", out_dir=out, overwrite=True)
-    score = evaluate(result.artifact_path, env_id, n_episodes=eval_episodes, device="cpu")
-    row = {
+    with tempfile.TemporaryDirectory(prefix="ilkit-baseline-") as scratch:
+        result = train(
+            algo,
+            env_id,
+            seed=seed,
+            n_demos=n_demos,
+            config=overrides or None,
+            device="cpu",
+            out_dir=Path(scratch) / "run",
+        )
+        score = evaluate(result.artifact_path, env_id, n_episodes=eval_episodes, device="cpu")
+    # the table keeps the figures and the curve, not the weights
+    return {
         "env_id": env_id,
         "algorithm": algo,
         "seed": seed,
@@ -61,15 +91,65 @@ def run_one(env_id: str, algo: str, seed: int, work: Path, eval_episodes: int) -
         "env_steps": result.env_steps,
         "expert_queries": result.expert_queries,
         "n_demos": result.n_demos,
+        "overrides": overrides,
         "config": result.metrics["config"],
+        "curve": result.metrics["curve"],
         "finished_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
     }
-    shutil.rmtree(out, ignore_errors=True)  # the table keeps the figures, not the weights
-    return row
 
 
-def cache_path(work: Path, env_id: str, algo: str, seed: int) -> Path:
-    return work / "results" / f"{env_id.split('/')[-1]}-{algo}-{seed}.json"
+def cache_path(
+    work: Path, env_id: str, algo: str, seed: int, overrides: dict[str, str] | None = None
+) -> Path:
+    name = f"{env_id.split('/')[-1]}-{algo}-{seed}"
+    if overrides:  # another config is another cell
+        digest = hashlib.sha1(json.dumps(overrides, sort_keys=True).encode()).hexdigest()[:8]
+        name += f"-{digest}"
+    return work / "results" / f"{name}.json"
+
+
+def store(path: Path, row: dict) -> None:
+    from ilkit.atomic import write_json
+
+    write_json(path, row)
+    norm = row["normalized_score"]
+    print(
+        f"{row['env_id']} {row['algorithm']} seed {row['seed']}: return "
+        f"{row['mean_return']:.1f}, normalized {norm if norm is None else round(norm, 3)}, "
+        f"{row['train_wall_time_s']:.0f} s",
+        flush=True,
+    )
+
+
+def run_local(jobs: list[tuple], workers: int, on_done) -> None:
+    """Each run in a fresh worker process (a crash or leak stays in it), ``workers`` at once."""
+    import concurrent.futures
+    import multiprocessing
+
+    ctx = multiprocessing.get_context("spawn")
+    with concurrent.futures.ProcessPoolExecutor(workers, mp_context=ctx) as pool:
+        futures = {pool.submit(run_one, *job): job for job in jobs}
+        for future in concurrent.futures.as_completed(futures):
+            on_done(futures[future], future.result())
+
+
+def run_ray(jobs: list[tuple], workers: int, address: str | None, on_done) -> None:
+    """Each run as a Ray task (1 CPU) on a local cluster, or on the one at ``address``."""
+    import ray
+
+    if address:
+        ray.init(address=address)
+    else:
+        ray.init(num_cpus=workers, include_dashboard=False)
+    try:
+        remote = ray.remote(num_cpus=1, max_retries=0)(run_one)
+        pending = {remote.remote(*job): job for job in jobs}
+        while pending:
+            done, _ = ray.wait(list(pending), num_returns=1)
+            job = pending.pop(done[0])
+            on_done(job, ray.get(done[0]))
+    finally:
+        ray.shutdown()
 
 
 def load_rows(work: Path) -> list[dict]:
@@ -87,14 +167,23 @@ def _fmt(values: list[float], digits: int = 2) -> str:
     return f"{np.mean(values):.{digits}f} ± {np.std(values):.{digits}f}"
 
 
+def label(row: dict) -> str:
+    """The algorithm column: ``gail``, or ``gail generator=sac`` for a run with overrides."""
+    extra = " ".join(f"{k}={v}" for k, v in sorted((row.get("overrides") or {}).items()))
+    return f"{row['algorithm']} {extra}".strip()
+
+
 def write_table(rows: list[dict], out: Path, commands: list[str]) -> None:
     from ilkit.envs import spec
 
     groups: dict[tuple[str, str], list[dict]] = {}
     for row in rows:
-        groups.setdefault((row["env_id"], row["algorithm"]), []).append(row)
+        groups.setdefault((row["env_id"], label(row)), []).append(row)
     order = {env: i for i, env in enumerate((*CLASSIC, *MUJOCO))}
-    keys = sorted(groups, key=lambda k: (order.get(k[0], 99), k[0], ALGOS.index(k[1])))
+    keys = sorted(
+        groups,
+        key=lambda k: (order.get(k[0], 99), k[0], ALGOS.index(k[1].split()[0]), k[1]),
+    )
     lines = [
         "# Baselines: BC, DAgger, GAIL, AIRL",
         "",
@@ -148,17 +237,18 @@ def write_table(rows: list[dict], out: Path, commands: list[str]) -> None:
         for r in sorted(groups[key], key=lambda r: r["seed"]):
             norm = r["normalized_score"]
             lines.append(
-                f"| {r['env_id']} | {r['algorithm']} | {r['seed']} "
+                f"| {r['env_id']} | {label(r)} | {r['seed']} "
                 f"| {'n/a' if norm is None else f'{norm:.3f}'} | {r['mean_return']:.1f} "
                 f"| {r['train_wall_time_s']:.0f} |"
             )
     lines += ["", "Commands that produced this table:", "", "```"]
     lines += commands or ["python benchmarks/baselines.py"]
     lines += ["```", ""]
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(f".{out.name}.tmp")
-    tmp.write_text("\n".join(lines))
-    os.replace(tmp, out)
+    if out.exists() and KEEP_MARKER in out.read_text():  # hand-written notes and figures
+        lines += [KEEP_MARKER + out.read_text().split(KEEP_MARKER, 1)[1].rstrip("\n"), ""]
+    from ilkit.atomic import write_text
+
+    write_text(out, "\n".join(lines))
 
 
 def default_envs() -> list[str]:
@@ -168,51 +258,85 @@ def default_envs() -> list[str]:
     return [e for e in (*CLASSIC, *MUJOCO) if e in have]
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--envs", nargs="+", help="default: tasks with a bundled expert")
     parser.add_argument("--algos", nargs="+", default=list(ALGOS), choices=ALGOS)
     parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
     parser.add_argument("--eval-episodes", type=int, default=50)
+    parser.add_argument("--demos", type=int, help="expert episodes per run (default: the task's)")
+    parser.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="config override for every run (a separate cell in the cache)",
+    )
+    parser.add_argument("--backend", choices=("local", "ray"), default="local")
+    parser.add_argument("--workers", type=int, default=1, help="runs at once (local cluster CPUs)")
+    parser.add_argument("--address", help="ray: an existing cluster (e.g. auto, ray://host:10001)")
     parser.add_argument("--work-dir", type=Path, default=WORK_DIR)
-    parser.add_argument("--rerun", action="store_true", help="ignore cached runs")
+    parser.add_argument("--rerun", action="store_true", help="ignore stored runs")
     parser.add_argument("--table-only", action="store_true", help="only rewrite the markdown")
     parser.add_argument("--out", type=Path, default=RESULTS)
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
 
-    import torch
+    from ilkit.algorithms.configs import parse_overrides
 
-    torch.set_num_threads(1)
-    os.environ.setdefault("MINARI_DATASETS_PATH", str(args.work_dir / "minari"))
+    overrides = parse_overrides(args.overrides)
+    minari_dir = os.environ.get("MINARI_DATASETS_PATH") or str(args.work_dir / "minari")
+    os.environ["MINARI_DATASETS_PATH"] = minari_dir
     log_file = args.work_dir / "commands.txt"
     args.work_dir.mkdir(parents=True, exist_ok=True)
     if not args.table_only:
         envs = args.envs or default_envs()
-        command = (
-            f"python benchmarks/baselines.py --envs {' '.join(envs)} --algos "
-            f"{' '.join(args.algos)} --seeds {' '.join(map(str, args.seeds))}"
+        command = " ".join(
+            [
+                "python benchmarks/baselines.py --envs",
+                *envs,
+                "--algos",
+                *args.algos,
+                "--seeds",
+                *map(str, args.seeds),
+                *(["--demos", str(args.demos)] if args.demos else []),
+                *(f"--set {k}={v}" for k, v in overrides.items()),
+            ]
         )
         with log_file.open("a") as f:
             f.write(command + "\n")
-        for env_id in envs:
-            for algo in args.algos:
-                for seed in args.seeds:
-                    path = cache_path(args.work_dir, env_id, algo, seed)
-                    if path.exists() and not args.rerun:
-                        continue
-                    row = run_one(env_id, algo, seed, args.work_dir, args.eval_episodes)
-                    path.parent.mkdir(parents=True, exist_ok=True)
-                    path.write_text(json.dumps(row, indent=2))
-                    norm = row["normalized_score"]
-                    print(
-                        f"{env_id} {algo} seed {seed}: return {row['mean_return']:.1f}, "
-                        f"normalized {norm if norm is None else round(norm, 3)}, "
-                        f"{row['train_wall_time_s']:.0f} s",
-                        flush=True,
-                    )
-                    write_table(load_rows(args.work_dir), args.out, _commands(log_file))
+        jobs = [
+            (env_id, algo, seed, args.eval_episodes, overrides, args.demos, minari_dir)
+            for env_id in envs
+            for algo in args.algos
+            for seed in args.seeds
+            if args.rerun or not cache_path(args.work_dir, env_id, algo, seed, overrides).exists()
+        ]
+        print(f"{len(jobs)} run(s) to do; the others are stored in {args.work_dir}", flush=True)
+        _prepare_datasets({job[0] for job in jobs}, args)
+
+        def on_done(job: tuple, row: dict) -> None:
+            store(cache_path(args.work_dir, job[0], job[1], job[2], overrides), row)
+            write_table(load_rows(args.work_dir), args.out, _commands(log_file))
+
+        if jobs and args.backend == "ray":
+            run_ray(jobs, args.workers, args.address, on_done)
+        elif jobs:
+            run_local(jobs, args.workers, on_done)
     write_table(load_rows(args.work_dir), args.out, _commands(log_file))
     print(f"wrote {args.out}")
+
+
+def _prepare_datasets(envs: set[str], args: argparse.Namespace) -> None:
+    """Generate missing expert datasets once, here, rather than in racing workers (skipped for a
+    remote cluster, whose nodes have their own data directories)."""
+    if args.address:
+        return
+    from ilkit import datasets
+    from ilkit.envs import spec
+
+    for env_id in sorted(envs):
+        datasets.load(spec(env_id).dataset_id, generate_if_missing=True)
 
 
 def _commands(log_file: Path) -> list[str]:

@@ -9,6 +9,7 @@ bug and stops training.
 from __future__ import annotations
 
 import dataclasses
+import time
 from typing import Any
 
 import numpy as np
@@ -109,6 +110,7 @@ def run_adversarial(ctx: RunContext, algo: str) -> RunOutput:
     per_round = trainer.gen_train_timesteps
     n_rounds = max(1, cfg.total_timesteps // per_round)
     curve: list[dict[str, Any]] = []
+    cpu_start = time.process_time()  # CPU time along the curve (cores may be shared)
     disc_stats: dict[str, float] = {}
     try:
         with progress_bar(n_rounds, f"{algo.upper()} {ctx.task.name}") as advance:
@@ -126,7 +128,9 @@ def run_adversarial(ctx: RunContext, algo: str) -> RunOutput:
                     point = evaluate_live(
                         trainer.policy, norm, ctx.env_id, cfg.eval_episodes, ctx.device
                     )
-                    curve.append({"round": r + 1, "env_steps": counter.steps, **point})
+                    cpu = round(time.process_time() - cpu_start, 1)  # evaluations included
+                    point = {"round": r + 1, "env_steps": counter.steps, **point, "cpu_time_s": cpu}
+                    curve.append(point)
                     for key, value in point.items():
                         if value is not None:
                             trainer.logger.record(f"eval/{key}", value)

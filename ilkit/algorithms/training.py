@@ -10,6 +10,7 @@ A run writes into ``out_dir``:
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import io
 import json
@@ -161,7 +162,8 @@ def train(
             # read-only demo arrays become tensors without a copy.
             warnings.filterwarnings("ignore", message="Converting a tensor with requires_grad")
             warnings.filterwarnings("ignore", message="The given NumPy array is not writable")
-            output = _runner(algo)(ctx)
+            with _torch_threads(1 if dev.type == "cpu" else th.get_num_threads()):
+                output = _runner(algo)(ctx)
     train_time = time.perf_counter() - start
     cpu_time = time.process_time() - cpu_start  # differs from wall time on shared cores
     logger.close()
@@ -237,8 +239,28 @@ def _runner(algo: str):
 
         return run_dagger
     from ilkit.algorithms.adversarial import run_adversarial
+    from ilkit.algorithms.offpolicy import run_offpolicy
 
-    return lambda ctx: run_adversarial(ctx, algo)
+    def run(ctx: RunContext) -> RunOutput:
+        if ctx.config.generator == "sac":
+            return run_offpolicy(ctx, algo)
+        return run_adversarial(ctx, algo)
+
+    return run
+
+
+@contextlib.contextmanager
+def _torch_threads(n: int):
+    """ilkit's nets are small MLPs: on a CPU one torch thread is faster than several (thread
+    start-up and contention cost more than they save), and leaves cores to parallel runs."""
+    import torch as th
+
+    before = th.get_num_threads()
+    th.set_num_threads(n)
+    try:
+        yield
+    finally:
+        th.set_num_threads(before)
 
 
 def _default_demos(task_name: str) -> int | None:

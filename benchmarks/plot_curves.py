@@ -1,0 +1,170 @@
+"""Learning curves of the baselines on the MuJoCo tasks: one PNG per task.
+
+Environment steps on the x-axis (log scale), normalized score on the y-axis, from the runs'
+learning curves (``metrics.json``'s ``curve``: 5 episodes on the validation seeds per point),
+mean over seeds with the min-max band. BC takes no environment steps: its final score (50
+validation episodes) is a horizontal line. imitation's published 10M-step GAIL and AIRL scores
+(seals tasks, 10 seeds, imitation v1.0's benchmark table) are dotted lines. Usage::
+
+    python benchmarks/plot_curves.py                       # the sweep's stored runs
+    python benchmarks/plot_curves.py --runs /tmp/ail-runs/HalfCheetah-gail-sac-0
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+import numpy as np
+from baselines import MUJOCO, RESULTS, WORK_DIR, label, load_rows
+
+# imitation v1.0 benchmark (docs "Benchmarks"): normalized score at 10M environment steps
+PUBLISHED_10M = {
+    "HalfCheetah": {"gail": 0.96, "airl": 0.63},
+    "Hopper": {"gail": 0.94, "airl": 0.92},
+    "Walker2d": {"gail": 0.96, "airl": 0.46},
+    "Ant": {"gail": 0.995, "airl": 0.98},
+    "Swimmer": {"gail": 0.85, "airl": 0.97},
+}
+COLORS = {"bc": "tab:gray", "dagger": "tab:green", "gail": "tab:blue", "airl": "tab:orange"}
+
+
+def partial_metrics(run: Path, algo: str, env_id: str, seed: int, generator: str) -> dict:
+    """The learning curve of a run stopped before its end, from its ``tb/progress.csv``
+    (the ``eval/*`` rows; points without ``eval/env_steps`` are skipped)."""
+    import csv
+
+    with open(run / "tb" / "progress.csv") as f:
+        evals = [r for r in csv.DictReader(f) if r.get("eval/normalized_score")]
+    curve = [
+        {
+            "env_steps": int(float(r["eval/env_steps"])),
+            "normalized_score": float(r["eval/normalized_score"]),
+            "cpu_time_s": float(r["eval/cpu_time_s"]) if r.get("eval/cpu_time_s") else None,
+        }
+        for r in evals
+        if r.get("eval/env_steps")
+    ]
+    return {
+        "env_id": env_id,
+        "algorithm": algo,
+        "seed": seed,
+        "config": {"generator": generator},
+        "final": {"normalized_score": curve[-1]["normalized_score"] if curve else None},
+        "curve": curve,
+    }
+
+
+def run_rows(run_dirs: list[str]) -> list[dict]:
+    """Rows like the sweep's from run directories: ``DIR`` (a finished run's ``metrics.json``)
+    or ``DIR:ALGO:ENV:SEED:GENERATOR`` (a stopped run's curve, see :func:`partial_metrics`)."""
+    rows = []
+    for spec in run_dirs:
+        run, *fields = str(spec).split(":", 1)
+        if fields:
+            algo, env_id, seed, generator = fields[0].split(":")
+            m = partial_metrics(Path(run), algo, env_id, int(seed), generator)
+        else:
+            m = json.loads((Path(run) / "metrics.json").read_text())
+        overrides = {"generator": m["config"]["generator"]} if "generator" in m["config"] else {}
+        rows.append(
+            {
+                "env_id": m["env_id"],
+                "algorithm": m["algorithm"],
+                "seed": m["seed"],
+                "overrides": overrides if overrides.get("generator") == "sac" else {},
+                "normalized_score": m["final"]["normalized_score"],
+                "curve": m["curve"],
+            }
+        )
+    return rows
+
+
+def plot_task(env_id: str, rows: list[dict], out: Path) -> bool:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    rows = [r for r in rows if r["env_id"] == env_id]
+    if not rows:
+        return False
+    name = env_id.split("/")[-1].split("-")[0]
+    fig, ax = plt.subplots(figsize=(7, 4.5))
+    groups: dict[str, list[dict]] = {}
+    for r in rows:
+        groups.setdefault(label(r), []).append(r)
+    for key in sorted(groups):
+        algo = key.split()[0]
+        runs = groups[key]
+        seeds = ", ".join(str(r["seed"]) for r in sorted(runs, key=lambda r: r["seed"]))
+        if algo == "bc":  # offline: no environment steps
+            score = np.mean([r["normalized_score"] for r in runs])
+            text = f"BC (offline; seeds {seeds}), {score:.2f}"
+            ax.axhline(score, color=COLORS["bc"], linestyle="--", label=text)
+            continue
+        curves = [[p for p in r.get("curve") or [] if p.get("normalized_score") is not None]
+                  for r in runs]  # fmt: skip
+        curves = [c for c in curves if c]
+        if not curves:
+            continue
+        xs = np.unique(np.concatenate([[p["env_steps"] for p in c] for c in curves]))
+        ys = np.array(
+            [
+                np.interp(
+                    xs,
+                    [p["env_steps"] for p in c],
+                    [p["normalized_score"] for p in c],
+                    right=np.nan,
+                )
+                for c in curves
+            ]  # fmt: skip
+        )
+        mean = np.nanmean(ys, axis=0)
+        color = COLORS.get(algo)
+        style = "-" if "generator=sac" in key or algo == "dagger" else "-."
+        ax.plot(
+            xs,
+            mean,
+            style,
+            marker=".",
+            color=color,
+            label=f"{algo.upper()}{key[len(algo) :]} (seeds {seeds})",
+        )
+        if len(curves) > 1:
+            ax.fill_between(xs, np.nanmin(ys, 0), np.nanmax(ys, 0), color=color, alpha=0.15)
+    for algo, score in PUBLISHED_10M.get(name, {}).items():
+        ax.axhline(score, color=COLORS[algo], linestyle=":",
+                   label=f"imitation {algo.upper()} at 10M steps, {score:.2f}")  # fmt: skip
+    ax.axhline(0, color="black", linewidth=0.5)
+    ax.set_xscale("log")
+    ax.set_xlabel("environment steps (log scale)")
+    ax.set_ylabel("normalized score (validation seeds)")
+    ax.set_ylim(-0.2, max(1.2, ax.get_ylim()[1]))
+    ax.set_title(f"{env_id}: 25 demos")
+    ax.legend(loc="upper left", fontsize=7)
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(out, dpi=100)
+    plt.close(fig)
+    return True
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--work-dir", type=Path, default=WORK_DIR)
+    parser.add_argument(
+        "--runs", nargs="*", default=[], help="run directories: DIR, or DIR:ALGO:ENV:SEED:GENERATOR"
+    )
+    parser.add_argument("--out-dir", type=Path, default=RESULTS.parent)
+    args = parser.parse_args(argv)
+    rows = load_rows(args.work_dir) + run_rows(args.runs)
+    for env_id in MUJOCO:
+        out = args.out_dir / f"curves-{env_id.split('/')[-1]}.png"
+        if plot_task(env_id, rows, out):
+            print(f"wrote {out}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,305 @@
+"""GAIL and AIRL with an off-policy SAC generator (``generator=sac``), in the style of DAC.
+
+Discriminator-Actor-Critic (Kostrikov et al., ICLR 2019) makes adversarial imitation
+sample-efficient with three changes to GAIL, all kept here:
+
+* the generator is an off-policy learner (SB3's SAC) that reuses every transition it collected;
+* the reward of a replayed transition is recomputed by the *current* discriminator each time
+  SAC samples it (:class:`RelabelingReplayBuffer`), never stored at collection time, so old
+  transitions do not carry the rewards of an old discriminator;
+* the discriminator is trained on replay-buffer samples against expert transitions with a
+  gradient penalty (WGAN-GP style, on interpolates of the two), which keeps its rewards smooth.
+
+DAC's absorbing-state trick is not needed: every ilkit task has a fixed horizon, so an episode
+end is always a time-out and SAC keeps bootstrapping through it.
+
+The reward nets and reward formulas are imitation's: :class:`BasicRewardNet` (GAIL; generator
+reward ``-log(1 - D) = softplus(logit)``) and :class:`BasicShapedRewardNet` (AIRL; discriminator
+logit ``f(s, a, s') - log pi(a|s)``, generator reward ``f``, SAC adding the entropy term), both
+with :class:`RunningNorm` on the inputs and a RunningNorm on the generator's reward as
+imitation's tuned runs use. Actions enter the reward net in SAC's [-1, 1] scale, the expert's
+rescaled the same way. The saved policy is SAC's actor (the ``sac_actor`` artifact kind).
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import numpy as np
+import torch as th
+from stable_baselines3.common.buffers import ReplayBuffer
+
+from ilkit.algorithms.common import (
+    NormalizedObsVecEnv,
+    ObsNorm,
+    TrainingError,
+    evaluate_live,
+    make_training_venv,
+)
+from ilkit.algorithms.run import RunContext, RunOutput
+from ilkit.policies.artifact import ACTIVATIONS
+from ilkit.progress import progress_bar
+
+# Expert actions are clipped inside SAC's squashed range so that log pi(a|s) stays finite.
+_ACTION_EDGE = 1.0 - 1e-3
+
+
+class DiscriminatorReward:
+    """The generator's reward from the current discriminator (filled in once the net exists)."""
+
+    def __init__(self) -> None:
+        self.fn = None
+
+    def __call__(self, obs, acts, next_obs, dones) -> th.Tensor:
+        return self.fn(obs, acts, next_obs, dones)
+
+
+class RelabelingReplayBuffer(ReplayBuffer):
+    """SB3's replay buffer whose sampled rewards come from ``reward_fn`` at sample time."""
+
+    def __init__(self, *args, reward_fn: DiscriminatorReward, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.reward_fn = reward_fn
+
+    def sample_stored(self, batch_size: int):
+        """A uniform batch with the stored (env) rewards: the discriminator's generator data."""
+        upper = self.buffer_size if self.full else self.pos
+        return super()._get_samples(np.random.randint(0, upper, size=batch_size))
+
+    def _get_samples(self, batch_inds, env=None):
+        samples = super()._get_samples(batch_inds, env)
+        with th.no_grad():
+            rewards = self.reward_fn(
+                samples.observations, samples.actions, samples.next_observations, samples.dones
+            )
+        return samples._replace(rewards=rewards.reshape(-1, 1).to(samples.rewards.dtype))
+
+
+class Discriminator:
+    """imitation's reward net as a GAIL or AIRL discriminator, trained with a gradient penalty."""
+
+    def __init__(self, ctx: RunContext, algo: str, venv, gen, expert: dict[str, th.Tensor]):
+        from imitation.rewards.reward_nets import BasicRewardNet, BasicShapedRewardNet
+        from imitation.util.networks import RunningNorm
+
+        cfg = ctx.config
+        hidden = list(cfg.reward_net_arch)
+        if algo == "gail":
+            net = BasicRewardNet(
+                venv.observation_space,
+                venv.action_space,
+                hid_sizes=hidden,
+                normalize_input_layer=RunningNorm,
+            )
+        else:
+            net = BasicShapedRewardNet(
+                venv.observation_space,
+                venv.action_space,
+                reward_hid_sizes=hidden,
+                potential_hid_sizes=hidden,
+                discount_factor=ctx.task.gamma,
+                normalize_input_layer=RunningNorm,
+            )
+        self.algo = algo
+        self.net = net.to(ctx.device)
+        self.reward_norm = RunningNorm(1).to(ctx.device)
+        self.optimizer = th.optim.Adam(self.net.parameters(), lr=cfg.disc_lr)
+        self.gen = gen
+        self.expert = expert
+        self.batch_size = cfg.demo_batch_size
+        self.grad_penalty = cfg.grad_penalty
+        self.log_pi_term = cfg.airl_log_pi
+        self.device = ctx.device
+
+    def _log_pi(self, obs: th.Tensor, acts: th.Tensor) -> th.Tensor:
+        """log pi(a|s) of the current SAC actor for actions in its [-1, 1] scale (AIRL)."""
+        actor = self.gen.actor
+        mean, log_std, kwargs = actor.get_action_dist_params(obs)
+        dist = actor.action_dist.proba_distribution(mean, log_std, **kwargs)
+        return dist.log_prob(acts.clamp(-_ACTION_EDGE, _ACTION_EDGE))
+
+    def logits(self, obs, acts, next_obs, dones) -> th.Tensor:
+        """Logit of "this transition is the expert's"."""
+        out = self.net(obs, acts, next_obs, dones)
+        if self.algo == "airl" and self.log_pi_term:
+            with th.no_grad():  # the policy's term is a fixed input to the classifier
+                log_pi = self._log_pi(obs, acts)
+            out = out - log_pi
+        return out
+
+    def reward(self, obs, acts, next_obs, dones) -> th.Tensor:
+        """The generator's reward, normalised by a running mean/std (imitation's RunningNorm)."""
+        # the buffer keeps the env's dtype (float64 on MuJoCo); the nets are float32
+        obs, acts, next_obs = obs.float(), acts.float(), next_obs.float()
+        dones = dones.reshape(-1).float()
+        was_training = self.net.training
+        self.net.eval()  # no input-statistics update from generator batches
+        try:
+            raw = self.net(obs, acts, next_obs, dones)
+        finally:
+            self.net.train(was_training)
+        if self.algo == "gail":
+            raw = th.nn.functional.softplus(raw)  # -log(1 - D)
+        self.reward_norm.train()
+        return self.reward_norm(raw.reshape(-1, 1)).reshape(-1)
+
+    def train_step(self, buffer: RelabelingReplayBuffer) -> dict[str, float]:
+        """One Adam step on a balanced batch: replay-buffer samples vs expert transitions."""
+        gen = buffer.sample_stored(self.batch_size)
+        gen = gen._replace(
+            observations=gen.observations.float(),
+            actions=gen.actions.float(),
+            next_observations=gen.next_observations.float(),
+            dones=gen.dones.float(),
+        )
+        idx = th.randint(0, len(self.expert["obs"]), (self.batch_size,), device=self.device)
+        exp = {k: v[idx] for k, v in self.expert.items()}
+        obs = th.cat([exp["obs"], gen.observations])
+        acts = th.cat([exp["acts"], gen.actions])
+        next_obs = th.cat([exp["next_obs"], gen.next_observations])
+        dones = th.cat([exp["dones"], gen.dones.reshape(-1)])
+        labels = th.cat([th.ones(self.batch_size), th.zeros(self.batch_size)]).to(self.device)
+        self.net.train()
+        logits = self.logits(obs, acts, next_obs, dones)
+        loss = th.nn.functional.binary_cross_entropy_with_logits(logits, labels)
+        penalty = th.zeros((), device=self.device)
+        if self.grad_penalty > 0:
+            penalty = self._gradient_penalty(exp, gen)
+        self.optimizer.zero_grad()
+        (loss + self.grad_penalty * penalty).backward()
+        self.optimizer.step()
+        with th.no_grad():
+            correct = ((logits > 0).float() == labels).float()
+        return {
+            "disc_loss": float(loss),
+            "grad_penalty": float(penalty),
+            "disc_acc_expert": float(correct[: self.batch_size].mean()),
+            "disc_acc_gen": float(correct[self.batch_size :].mean()),
+        }
+
+    def _gradient_penalty(self, exp: dict[str, th.Tensor], gen) -> th.Tensor:
+        """(||grad of the reward net at an interpolate|| - 1)^2 (Gulrajani et al.; DAC uses 10)."""
+        eps = th.rand(self.batch_size, 1, device=self.device)
+        parts = [
+            (exp["obs"], gen.observations),
+            (exp["acts"], gen.actions),
+            (exp["next_obs"], gen.next_observations),
+        ]
+        mixed = [(eps * a + (1 - eps) * b).requires_grad_(True) for a, b in parts]
+        self.net.eval()  # interpolates do not move the input statistics
+        out = self.net(*mixed, exp["dones"])
+        self.net.train()
+        # GAIL's BasicRewardNet reads (s, a) only: s' gets no gradient
+        grads = th.autograd.grad(out.sum(), mixed, create_graph=True, allow_unused=True)
+        norm = th.cat([g.flatten(1) for g in grads if g is not None], dim=1).norm(dim=1)
+        return ((norm - 1.0) ** 2).mean()
+
+
+def _expert_tensors(transitions, norm: ObsNorm | None, gen, device) -> dict[str, th.Tensor]:
+    obs, next_obs = transitions.obs, transitions.next_obs
+    if norm is not None:
+        obs, next_obs = norm(obs), norm(next_obs)
+    acts = np.clip(gen.policy.scale_action(transitions.acts), -_ACTION_EDGE, _ACTION_EDGE)
+    return {
+        "obs": th.as_tensor(np.asarray(obs, dtype=np.float32), device=device),
+        "acts": th.as_tensor(np.asarray(acts, dtype=np.float32), device=device),
+        "next_obs": th.as_tensor(np.asarray(next_obs, dtype=np.float32), device=device),
+        # ilkit episodes end by time-out only: no expert transition is terminal
+        "dones": th.zeros(len(obs), device=device),
+    }
+
+
+def build_generator(ctx: RunContext, venv, reward: DiscriminatorReward):
+    """SB3 SAC over ``venv`` whose replay buffer asks ``reward`` for every sampled batch."""
+    from stable_baselines3 import SAC
+
+    cfg = ctx.config
+    return SAC(
+        "MlpPolicy",
+        venv,
+        learning_rate=cfg.learning_rate,
+        buffer_size=cfg.sac_buffer_size,
+        learning_starts=cfg.sac_learning_starts,
+        batch_size=cfg.batch_size,
+        tau=cfg.sac_tau,
+        gamma=ctx.task.gamma,
+        train_freq=cfg.sac_train_freq,
+        gradient_steps=cfg.sac_gradient_steps,
+        replay_buffer_class=RelabelingReplayBuffer,
+        replay_buffer_kwargs={"reward_fn": reward},
+        policy_kwargs={
+            "net_arch": list(cfg.net_arch),
+            "activation_fn": ACTIVATIONS[cfg.activation],
+        },
+        seed=ctx.seed,
+        device=ctx.device,
+        verbose=0,
+    )
+
+
+def run_offpolicy(ctx: RunContext, algo: str) -> RunOutput:
+    """GAIL or AIRL with a SAC generator: rounds of ``disc_every`` generator steps, each
+    followed by ``n_disc_updates_per_round`` discriminator steps."""
+    from gymnasium import spaces
+    from imitation.data import rollout
+
+    cfg = ctx.config
+    if not isinstance(ctx.action_space, spaces.Box):
+        raise TrainingError(
+            f"generator=sac needs continuous actions; {ctx.task.id} has "
+            f"{type(ctx.action_space).__name__} actions (use --set generator=ppo)"
+        )
+    transitions = rollout.flatten_trajectories(ctx.demos.trajectories)
+    ctx.require_transitions(len(transitions), cfg.demo_batch_size, "demo_batch_size")
+    norm = ObsNorm.from_observations(transitions.obs) if cfg.normalize_obs else None
+    counter = make_training_venv(ctx.env_id, cfg.n_envs, ctx.seed)
+    venv = counter if norm is None else NormalizedObsVecEnv(counter, norm)
+    reward = DiscriminatorReward()
+    gen = build_generator(ctx, venv, reward)
+    gen.set_logger(ctx.logger)
+    disc = Discriminator(ctx, algo, venv, gen, _expert_tensors(transitions, norm, gen, ctx.device))
+    reward.fn = disc.reward
+
+    n_rounds = max(1, cfg.total_timesteps // cfg.disc_every)
+    curve: list[dict[str, Any]] = []
+    cpu_start = time.process_time()  # CPU time along the curve (cores may be shared)
+    disc_stats: dict[str, float] = {}
+    try:
+        with progress_bar(n_rounds, f"{algo.upper()}+SAC {ctx.task.name}") as advance:
+            for r in range(n_rounds):
+                with ctx.logger.accumulate_means("gen"):
+                    gen.learn(cfg.disc_every, reset_num_timesteps=False)
+                if gen.replay_buffer.size() >= cfg.demo_batch_size:
+                    for _ in range(cfg.n_disc_updates_per_round):
+                        disc_stats = disc.train_step(gen.replay_buffer)
+                    for key, value in disc_stats.items():
+                        ctx.logger.record(f"disc/{key}", value)
+                last = r == n_rounds - 1
+                if cfg.eval_every and ((r + 1) % cfg.eval_every == 0 or last):
+                    point = evaluate_live(
+                        gen.actor, norm, ctx.env_id, cfg.eval_episodes, ctx.device
+                    )
+                    cpu = round(time.process_time() - cpu_start, 1)  # evaluations included
+                    point = {"round": r + 1, "env_steps": counter.steps, **point, "cpu_time_s": cpu}
+                    curve.append(point)
+                    for key, value in point.items():
+                        if value is not None:
+                            ctx.logger.record(f"eval/{key}", value)
+                ctx.logger.dump(r)
+                advance(1)
+    finally:
+        venv.close()
+    return RunOutput(
+        module=gen.actor,
+        obs_norm=norm,
+        curve=curve,
+        env_steps=counter.steps,
+        expert_queries=0,
+        offline=False,
+        extra={
+            "rounds": n_rounds,
+            "gen_timesteps_per_round": cfg.disc_every,
+            "final_disc": disc_stats,
+        },
+    )
