@@ -41,6 +41,7 @@ def partial_metrics(run: Path, algo: str, env_id: str, seed: int, generator: str
         {
             "env_steps": int(float(r["eval/env_steps"])),
             "normalized_score": float(r["eval/normalized_score"]),
+            "mean_return": float(r["eval/mean_return"]),
             "cpu_time_s": float(r["eval/cpu_time_s"]) if r.get("eval/cpu_time_s") else None,
         }
         for r in evals
@@ -79,6 +80,24 @@ def run_rows(run_dirs: list[str]) -> list[dict]:
             }
         )
     return rows
+
+
+def renormalized(row: dict) -> dict:
+    """The row with every score recomputed from its mean return and the task's *current*
+    references (a run stores the score of the references it ran under; they move when an
+    expert or the simulator changes)."""
+    from ilkit.envs import spec
+
+    task = spec(row["env_id"])
+
+    def score(point: dict) -> float | None:
+        if point.get("mean_return") is None:
+            return point.get("normalized_score")
+        span = task.ref_expert_return - task.ref_random_return
+        return (point["mean_return"] - task.ref_random_return) / span
+
+    curve = [{**p, "normalized_score": score(p)} for p in row.get("curve") or []]
+    return {**row, "normalized_score": score(row), "curve": curve}
 
 
 def plot_task(env_id: str, rows: list[dict], out: Path) -> bool:
@@ -159,7 +178,7 @@ def main(argv: list[str] | None = None) -> None:
     )
     parser.add_argument("--out-dir", type=Path, default=RESULTS.parent)
     args = parser.parse_args(argv)
-    rows = load_rows(args.work_dir) + run_rows(args.runs)
+    rows = [renormalized(r) for r in load_rows(args.work_dir) + run_rows(args.runs)]
     for env_id in MUJOCO:
         out = args.out_dir / f"curves-{env_id.split('/')[-1]}.png"
         if plot_task(env_id, rows, out):
