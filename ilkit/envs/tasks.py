@@ -128,6 +128,18 @@ _TASKS: tuple[TaskSpec, ...] = (
         )
         for name in ("HalfCheetah", "Hopper", "Walker2d", "Ant", "Swimmer", "Humanoid")
     ),
+    # The expert needs ~45 steps: 100 leaves an imitator room to be slower; γ = 0.99 makes the
+    # effective horizon (1 / (1 - γ)) the episode's length.
+    TaskSpec(
+        "Detour",
+        "ilkit.envs.detour:Detour",
+        100,
+        0.99,
+        "continuous",
+        True,
+        "Steer a point mass around a round obstacle (either side) to a goal; absorbing at the "
+        "goal. The expert's side is random per episode: multimodal demonstrations.",
+    ),
 )
 
 TASKS: dict[str, TaskSpec] = {t.id: t for t in _TASKS}

@@ -1,4 +1,4 @@
-"""Scripted experts for the classic-control tasks, registered as named controllers.
+"""Scripted experts for the classic-control tasks and Detour, registered as named controllers.
 
 Each controller maps a batch of observations ``(n, obs_dim)`` to a batch of actions in the task's
 action space. The gains were chosen by a grid search on a vectorised copy of each task's
@@ -14,6 +14,7 @@ from ilkit.policies.scripted import register_controller
 CARTPOLE = "cartpole_pd"
 MOUNTAINCAR = "mountaincar_energy"
 PENDULUM = "pendulum_swingup"
+DETOUR = "detour_either_side"
 
 
 @register_controller(CARTPOLE)
@@ -52,9 +53,48 @@ def pendulum_swingup(obs: np.ndarray) -> np.ndarray:
     return np.clip(torque, -2.0, 2.0).astype(np.float32)[:, None]
 
 
+def _side_from_bits(obs: np.ndarray) -> np.ndarray:
+    """-1 or +1 per row: a hash of the exact float32 bits of the position (splitmix64 finaliser).
+
+    At reset the position is a pure function of the episode's seed, so the side is too; it
+    looks random (50/50 over seeds) and no smooth function of the observation predicts it.
+    """
+    bits = np.ascontiguousarray(obs[:, :2], dtype=np.float32).view(np.uint32).astype(np.uint64)
+    z = (bits[:, 0] << np.uint64(32)) | bits[:, 1]
+    with np.errstate(over="ignore"):
+        z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+        z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+        z = z ^ (z >> np.uint64(31))
+    return np.where(z & np.uint64(1), 1.0, -1.0)
+
+
+@register_controller(DETOUR)
+def detour_either_side(obs: np.ndarray) -> np.ndarray:
+    """Go around the obstacle on one side, drawn 50/50 per episode and kept to the goal.
+
+    A pure function of the observation ``(x, y, vx, vy)``: at rest (the start: zero velocity)
+    the side is a hash of the start position's bits, a pure function of the episode's seed;
+    once moving, it is the sign of the lateral velocity, which the controller itself set. Below
+    the obstacle's equator it heads for a waypoint beside the obstacle, (±0.6, 0.02), then for
+    the goal; at most one unit of speed, slowing to land on the waypoint exactly.
+    """
+    from ilkit.envs.detour import GOAL, MAX_STEP
+
+    obs = np.asarray(obs, dtype=np.float64).reshape(-1, 4)
+    pos, vx = obs[:, :2], obs[:, 2]
+    side = np.where(vx == 0.0, _side_from_bits(obs), np.sign(vx))
+    waypoint = np.stack([0.6 * side, np.full(len(obs), 0.02)], axis=1)
+    target = np.where((pos[:, 1] < 0.0)[:, None], waypoint, np.asarray(GOAL)[None, :])
+    delta = target - pos
+    dist = np.linalg.norm(delta, axis=1, keepdims=True)
+    speed = np.minimum(1.0, dist / MAX_STEP)
+    return (delta / np.maximum(dist, 1e-12) * speed).astype(np.float32)
+
+
 # task id -> controller name
 SCRIPTED = {
     "ilkit/CartPole-v0": CARTPOLE,
     "ilkit/MountainCar-v0": MOUNTAINCAR,
     "ilkit/Pendulum-v0": PENDULUM,
+    "ilkit/Detour-v0": DETOUR,
 }
