@@ -20,12 +20,12 @@ from gymnasium import spaces
 ARENA = 1.0
 """The arena is the square [-ARENA, ARENA]^2; positions are clipped to it."""
 OBSTACLE_CENTER = (0.0, 0.0)
-OBSTACLE_RADIUS = 0.3
+OBSTACLE_RADIUS = 0.4
 GOAL = (0.0, 0.8)
 GOAL_RADIUS = 0.1
-START_X = (-0.1, 0.1)
-"""Start position ranges (uniform, drawn from the reset seed): below the obstacle."""
-START_Y = (-0.85, -0.75)
+START_X = 0.0
+START_Y = (-0.95, -0.8)
+"""The start is straight below the obstacle's centre, at a height drawn from the reset seed."""
 MAX_STEP = 0.05
 """Displacement per step at unit velocity command."""
 PROGRESS_SCALE = 10.0
@@ -41,30 +41,29 @@ class Detour(gym.Env):
     γ = 0.99); this class is the base dynamics that the task wraps.
 
     Observation:
-        ``Box(-1, 1, (4,), float32)``: position ``(x, y)`` and the velocity ``(vx, vy)``
-        applied on the last step (zero at reset and after a blocked move). The obstacle
-        (centre (0, 0), radius 0.3) and the goal (centre (0, 0.8), radius 0.1) never move, so
-        they are not observed. Nothing tells which side the expert will take: at the start
-        both sides are equally likely whatever the position.
+        ``Box(-1, 1, (2,), float32)``: the position ``(x, y)``. The obstacle (centre (0, 0),
+        radius 0.4) and the goal (centre (0, 0.8), radius 0.1) never move, so they are not
+        observed. Nothing tells which side the expert will take: every episode starts on the
+        line x = 0 below the obstacle, and both sides are equally likely from every start.
 
     Action:
         ``Box(-1, 1, (2,), float32)``: a velocity command; the point moves by
         ``0.05 * action`` per step, clipped to the arena. A move that would end inside the
-        obstacle is blocked (the point stays, its velocity becomes zero): that is a contact.
+        obstacle is blocked (the point stays where it is): that is a contact.
 
     Rewards:
         Hidden in the HR-MDP (``step()`` of the public env returns 0.0). The true reward, which
         only ``ilkit evaluate`` reads, is ``10 * (distance to goal before - after)`` (progress
         toward the goal) minus 0.1 on every contact step. A policy that reaches the goal from
-        a typical start collects about 14; standing still collects 0.
+        a typical start collects about 16; standing still collects 0.
 
     Episode end:
         Here, the episode terminates when the point is within 0.1 of the goal's centre. The
         HR-MDP never terminates: it continues in that absorbing state (reward 0) until its fixed
-        horizon of 100 steps (the expert needs about 45).
+        horizon of 100 steps (the expert needs about 50).
 
     Starting state:
-        ``x ~ U(-0.1, 0.1)``, ``y ~ U(-0.85, -0.75)`` from the reset seed; velocity zero.
+        ``x = 0``, ``y ~ U(-0.95, -0.8)`` from the reset seed.
 
     Version History:
         * v0: first release.
@@ -81,23 +80,21 @@ class Detour(gym.Env):
             raise ValueError(f"render_mode must be None or 'rgb_array', got {render_mode!r}")
         self.render_mode = render_mode
         self.size = size
-        self.observation_space = spaces.Box(-ARENA, ARENA, shape=(4,), dtype=np.float32)
+        self.observation_space = spaces.Box(-ARENA, ARENA, shape=(2,), dtype=np.float32)
         self.action_space = spaces.Box(-1.0, 1.0, shape=(2,), dtype=np.float32)
         self._pos = np.zeros(2)
-        self._vel = np.zeros(2)
         self.path: list[tuple[float, float]] = []
         """Positions visited this episode (the start first), for rendering and figures."""
         self.contacts = 0
         """Blocked moves this episode."""
 
     def _obs(self) -> np.ndarray:
-        return np.concatenate([self._pos, self._vel]).astype(np.float32)
+        return self._pos.astype(np.float32)
 
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
         super().reset(seed=seed)
         rng = self.np_random
-        self._pos = np.array([rng.uniform(*START_X), rng.uniform(*START_Y)])
-        self._vel = np.zeros(2)
+        self._pos = np.array([START_X, rng.uniform(*START_Y)])
         self.path = [tuple(self._pos)]
         self.contacts = 0
         return self._obs(), {}
@@ -108,10 +105,9 @@ class Detour(gym.Env):
         new = np.clip(self._pos + MAX_STEP * vel, -ARENA, ARENA)
         contact = bool(np.hypot(*(new - OBSTACLE_CENTER)) < OBSTACLE_RADIUS)
         if contact:
-            self._vel = np.zeros(2)
             self.contacts += 1
         else:
-            self._pos, self._vel = new, vel
+            self._pos = new
         after = _goal_distance(self._pos)
         self.path.append(tuple(self._pos))
         reward = PROGRESS_SCALE * (before - after) - CONTACT_PENALTY * contact
@@ -152,9 +148,7 @@ def draw_arena(
 
     disc(OBSTACLE_CENTER, OBSTACLE_RADIUS, (150, 150, 150))
     disc(GOAL, GOAL_RADIUS, (90, 190, 90))
-    sx0, sx1 = START_X
-    sy0, sy1 = START_Y
-    draw.rectangle([*px(sx0, sy1), *px(sx1, sy0)], outline=(200, 160, 60))
+    draw.line([px(START_X, START_Y[0]), px(START_X, START_Y[1])], fill=(200, 160, 60), width=3)
     for i, path in enumerate(paths):
         color = colors[i % len(colors)] if colors else (40, 90, 200)
         points = [px(x, y) for x, y in path]

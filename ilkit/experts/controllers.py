@@ -53,14 +53,12 @@ def pendulum_swingup(obs: np.ndarray) -> np.ndarray:
     return np.clip(torque, -2.0, 2.0).astype(np.float32)[:, None]
 
 
-def _side_from_bits(obs: np.ndarray) -> np.ndarray:
-    """-1 or +1 per row: a hash of the exact float32 bits of the position (splitmix64 finaliser).
+def _side_from_bits(y: np.ndarray) -> np.ndarray:
+    """-1 or +1 per entry: a hash of the exact float32 bits of ``y`` (splitmix64 finaliser).
 
-    At reset the position is a pure function of the episode's seed, so the side is too; it
-    looks random (50/50 over seeds) and no smooth function of the observation predicts it.
+    Looks random (50/50 over seeds) and no smooth function of the observation predicts it.
     """
-    bits = np.ascontiguousarray(obs[:, :2], dtype=np.float32).view(np.uint32).astype(np.uint64)
-    z = (bits[:, 0] << np.uint64(32)) | bits[:, 1]
+    z = np.ascontiguousarray(y, dtype=np.float32).view(np.uint32).astype(np.uint64)
     with np.errstate(over="ignore"):
         z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
         z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
@@ -68,23 +66,34 @@ def _side_from_bits(obs: np.ndarray) -> np.ndarray:
     return np.where(z & np.uint64(1), 1.0, -1.0)
 
 
+DETOUR_TURN_Y = -0.55
+"""Detour's expert rises straight up to this height, then turns left or right ..."""
+DETOUR_WAYPOINT = (0.85, 0.0)
+"""... toward this waypoint beside the obstacle (x mirrored for the left side)."""
+
+
 @register_controller(DETOUR)
 def detour_either_side(obs: np.ndarray) -> np.ndarray:
     """Go around the obstacle on one side, drawn 50/50 per episode and kept to the goal.
 
-    A pure function of the observation ``(x, y, vx, vy)``: at rest (the start: zero velocity)
-    the side is a hash of the start position's bits, a pure function of the episode's seed;
-    once moving, it is the sign of the lateral velocity, which the controller itself set. Below
-    the obstacle's equator it heads for a waypoint beside the obstacle, (±0.6, 0.02), then for
-    the goal; at most one unit of speed, slowing to land on the waypoint exactly.
+    A pure function of the position ``(x, y)``. Every episode starts on the line x = 0; the
+    expert rises along it at full speed to the turning height (so every episode reaches the
+    same point, where the demonstrations split), then turns to the side given by a hash of the
+    exact bits of its height there (a pure function of the episode's seed). Off the line the
+    side is the sign of x, which the turn set and the rest of the way keeps: it heads for a
+    waypoint beside the obstacle, (±0.85, 0), then for the goal; speed one unit, slowing to
+    land on the waypoint exactly.
     """
     from ilkit.envs.detour import GOAL, MAX_STEP
 
-    obs = np.asarray(obs, dtype=np.float64).reshape(-1, 4)
-    pos, vx = obs[:, :2], obs[:, 2]
-    side = np.where(vx == 0.0, _side_from_bits(obs), np.sign(vx))
-    waypoint = np.stack([0.6 * side, np.full(len(obs), 0.02)], axis=1)
-    target = np.where((pos[:, 1] < 0.0)[:, None], waypoint, np.asarray(GOAL)[None, :])
+    pos = np.asarray(obs, dtype=np.float64).reshape(-1, 2)
+    x, y = pos[:, 0], pos[:, 1]
+    on_line = x == 0.0
+    side = np.where(on_line, _side_from_bits(obs.reshape(-1, 2)[:, 1]), np.sign(x))
+    waypoint = np.stack([DETOUR_WAYPOINT[0] * side, np.full(len(pos), DETOUR_WAYPOINT[1])], 1)
+    target = np.where((y < 0.0)[:, None], waypoint, np.asarray(GOAL)[None, :])
+    rising = (on_line & (y < DETOUR_TURN_Y))[:, None]
+    target = np.where(rising, np.stack([x, y + 1.0], axis=1), target)
     delta = target - pos
     dist = np.linalg.norm(delta, axis=1, keepdims=True)
     speed = np.minimum(1.0, dist / MAX_STEP)

@@ -10,6 +10,7 @@ Kinds of policy (``manifest["kind"]``):
   DAgger, GAIL and AIRL policies) with an MLP and ``FlattenExtractor``.
 * ``sac_actor``: SB3's SAC actor (TQC's actor has the same layout).
 * ``ars``: sb3-contrib's ARS policy (a linear map, or an MLP, from observations to actions).
+* ``mdn``: a mixture-density policy for continuous actions (:mod:`ilkit.policies.mdn`).
 * ``scripted``: a named controller from :mod:`ilkit.policies.scripted` (no weights).
 
 An optional observation normalisation (VecNormalize's running mean/var, epsilon and clip) is
@@ -90,6 +91,10 @@ def describe(policy: th.nn.Module) -> tuple[str, dict[str, Any]]:
     from stable_baselines3.common.torch_layers import FlattenExtractor
     from stable_baselines3.sac.policies import Actor
 
+    from ilkit.policies import mdn
+
+    if isinstance(policy, mdn.MDNPolicy):
+        return mdn.KIND, policy.architecture()
     if _is_ars(policy):
         return "ars", {
             "net_arch": list(policy.net_arch),
@@ -181,6 +186,10 @@ def build_module(
                 with_bias=bool(arch.get("with_bias", True)),
                 squash_output=bool(arch.get("squash_output", False)),
             )
+        if kind == "mdn":
+            from ilkit.policies import mdn
+
+            return mdn.build(arch, obs_space, act_space)
     except (KeyError, TypeError, ValueError) as err:
         raise ArtifactError(f"bad architecture for kind {kind!r}: {err}") from None
     raise ArtifactError(f"unknown policy kind {kind!r}")
