@@ -58,6 +58,15 @@ _FORMAT = click.Choice(["hdf5", "arrow"])
     type=click.Path(exists=True, file_okay=False),
     help="A policy artifact directory to roll out instead of the bundled expert.",
 )
+@click.option(
+    "--tier",
+    type=click.Choice(["expert", "noisy", "medium", "mixed"]),
+    default="expert",
+    show_default=True,
+    help="Dataset tier: the expert's actions, or with random actions mixed in (noisy: eps 0.2; "
+    "medium: the per-task eps that halves the expert's normalized return; mixed: half expert, "
+    "half medium episodes). Writes ilkit/<Name>/<tier>-v0.",
+)
 @click.option("--force", is_flag=True, help="Replace an existing dataset (atomically).")
 @click.option("--json", "as_json", is_flag=True, help="Print the new dataset's summary as JSON.")
 def generate(
@@ -69,6 +78,7 @@ def generate(
     data_format: str,
     with_rewards: bool,
     policy_path: str | None,
+    tier: str,
     force: bool,
     as_json: bool,
 ) -> None:  # fmt: skip
@@ -82,8 +92,9 @@ def generate(
     complete; an interrupted run leaves nothing behind.
 
     \b
-    Example:
+    Examples:
       ilkit generate ilkit/CartPole-v0 --episodes 50 --seed 0 --workers 2
+      ilkit generate ilkit/Hopper-v0 --episodes 25 --seed 0 --tier medium
     """
     from ilkit.cli import echo_json
     from ilkit.datasets.generation import generate as run
@@ -92,6 +103,7 @@ def generate(
     dataset = run(
         env_id, n_episodes=episodes, seed=seed, policy=policy_path, workers=workers,
         data_format=data_format, with_rewards=with_rewards, force=force, n_envs=n_envs,
+        tier=tier,
     )  # fmt: skip
     summary = {k: v for k, v in describe(dataset.spec.dataset_id).items() if k != "metadata"}
     if as_json:
