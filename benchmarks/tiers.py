@@ -121,8 +121,11 @@ def write_outputs(rows: list[dict]) -> None:
         for k, algo in enumerate(ALGOS):
             means, errs, xs = [], [], []
             for i, tier in enumerate(TIERS):
-                s = [r["normalized_score"] for r in rows
-                     if r["env_id"] == env and r["tier"] == tier and r["algorithm"] == algo]  # fmt: skip
+                s = [
+                    r["normalized_score"]
+                    for r in rows
+                    if (r["env_id"], r["tier"], r["algorithm"]) == (env, tier, algo)
+                ]
                 if s:
                     xs.append(i + (k - 0.5) * 0.35)
                     means.append(np.mean(s))

@@ -30,8 +30,14 @@ def runs(tmp_path_factory):
     try:
         generate(ENV, n_episodes=30, seed=0, progress=False)
         return {
-            head: train("bc", ENV, seed=0, device="cpu", out_dir=root / head,
-                        config={**BUDGET, "policy": head})  # fmt: skip
+            head: train(
+                "bc",
+                ENV,
+                seed=0,
+                device="cpu",
+                out_dir=root / head,
+                config={**BUDGET, "policy": head},
+            )  # fmt: skip
             for head in ("default", "mdn")
         }
     finally:

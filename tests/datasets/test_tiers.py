@@ -90,9 +90,7 @@ def test_load_generates_a_missing_tier():
 
 def test_cli_tier_option_and_unknown_tier():
     runner = CliRunner()
-    out = runner.invoke(
-        cli, ["generate", ENV, "-n", "2", "-s", "0", "--tier", "medium", "--json"]
-    )
+    out = runner.invoke(cli, ["generate", ENV, "-n", "2", "-s", "0", "--tier", "medium", "--json"])
     assert out.exit_code == 0, out.output
     assert json.loads(out.stdout)["dataset_id"] == "ilkit/CartPole/medium-v0"
     bad = runner.invoke(cli, ["generate", ENV, "-n", "2", "-s", "0", "--tier", "bad"])
