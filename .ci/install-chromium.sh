@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Headless Chromium + chromedriver for tests/evaluation/test_html.py (the leaderboard page is
+# Headless Chromium + chromedriver for tests/leaderboard/test_html.py (the leaderboard page is
 # opened in a real browser; with CI=true that test fails, not skips, when they are missing).
 set -euo pipefail
 if command -v chromium >/dev/null && command -v chromedriver >/dev/null; then

@@ -39,12 +39,12 @@ FIGURE_EPISODES = 20
 
 def rollouts(policy, n_episodes: int) -> list[dict]:
     """Deterministic rollouts on the validation seeds in the base dynamics: path, contacts."""
-    from ilkit.envs import heldout_seeds, spec
+    from ilkit.envs import spec, validation_seeds
     from ilkit.envs.detour import Detour
 
     env = Detour()
     out = []
-    for seed in heldout_seeds(n_episodes):
+    for seed in validation_seeds(n_episodes):
         obs, _ = env.reset(seed=seed)
         reached = False
         for _ in range(spec(ENV).horizon):

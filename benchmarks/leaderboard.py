@@ -28,12 +28,12 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 import torch as th  # noqa: E402
 
-sys.path.insert(0, str(Path(__file__).parents[1] / "tests" / "evaluation"))
-from evalhelpers import CARTPOLE, save_cartpole  # noqa: E402
+sys.path.insert(0, str(Path(__file__).parents[1] / "tests"))
+from policyhelpers import CARTPOLE, save_cartpole  # noqa: E402
 
 from ilkit.evaluation import evaluate  # noqa: E402
-from ilkit.evaluation.leaderboard import BoardConfig, run_leaderboard  # noqa: E402
-from ilkit.evaluation.worker import seeds_for  # noqa: E402
+from ilkit.leaderboard.leaderboard import BoardConfig, run_leaderboard  # noqa: E402
+from ilkit.leaderboard.testseeds import SeedSplit  # noqa: E402
 
 RESULTS = Path(__file__).parent / "results" / "leaderboard.md"
 
@@ -63,7 +63,7 @@ def main() -> None:
                 str(subs / f"entry{i}"),
                 CARTPOLE,
                 n_episodes=args.episodes,
-                seeds=seeds_for(k, args.episodes),
+                seeds=SeedSplit("validation").seeds(CARTPOLE, k, args.episodes),
                 device="cpu",
             )
     anchor = time.perf_counter() - start

@@ -9,13 +9,13 @@ ilkit raises on purpose become one line on stderr and their exit code (1 error, 
 from __future__ import annotations
 
 import importlib
-import json
 import sys
 from typing import Any
 
 import click
 
 from ilkit.errors import IlkitError
+from ilkit.output import echo_json  # noqa: F401  (the old home of echo_json)
 
 # command name -> "module:attribute"
 COMMANDS = {
@@ -24,7 +24,7 @@ COMMANDS = {
     "generate": "ilkit.datasets.cli:generate",
     "datasets": "ilkit.datasets.cli:datasets",
     "evaluate": "ilkit.evaluation.cli:evaluate",
-    "leaderboard": "ilkit.evaluation.cli:leaderboard",
+    "leaderboard": "ilkit.leaderboard.cli:leaderboard",
     "train": "ilkit.algorithms.cli:train",
     "quickstart": "ilkit.quickstart:quickstart",
 }  # each concern adds its own line here
@@ -51,11 +51,6 @@ class IlkitGroup(click.Group):
         except KeyboardInterrupt:
             click.echo("interrupted", err=True)
             ctx.exit(130)
-
-
-def echo_json(data: Any) -> None:
-    """Machine-readable output on stdout."""
-    click.echo(json.dumps(data, indent=2, sort_keys=False, default=str))
 
 
 @click.group(cls=IlkitGroup, context_settings={"help_option_names": ["-h", "--help"]})

@@ -8,9 +8,9 @@
 # long run in a later session) run the same line with --resume. The run exports its best
 # policy, re-measured on the 50 held-out seeds, to <run-dir>/expert; copy that directory to
 # ilkit/experts/bundled/<Name>/ once it beats the task's bar (or beats the bundled one), then
-# regenerate the reference returns: python -m ilkit.experts.references
+# regenerate the reference returns: python scripts/update_references.py
 #
-# CartPole, MountainCar and Pendulum ship scripted controllers: python -m ilkit.experts.export
+# CartPole, MountainCar and Pendulum ship scripted controllers: python scripts/export_scripted_experts.py
 #
 # Status (2026-11-22, 2-core CPU): every task has a bundled expert from the lines below;
 # all meet their bar (Ant barely: 2510, std 824) except Humanoid (PPO 1M: 462, recorded,

@@ -12,11 +12,18 @@ def test_quickstart_end_to_end_ranks_learners_above_random(tmp_path):
     assert result.exit_code == 0, result.output
     board = json.loads((out / "board" / "leaderboard.json").read_text())
     entries = {e["name"]: e for e in board["entries"]}
-    assert set(entries) == {"bc", "dagger", "expert", "random"}
+    assert set(entries) == {"bc", "dagger", "reference-expert", "reference-random"}
     mean = {n: e["tasks"]["ilkit/CartPole-v0"]["mean"] for n, e in entries.items()}
-    assert mean["expert"] == 500.0
-    assert mean["bc"] > 3 * mean["random"] and mean["dagger"] > 3 * mean["random"]
+    assert mean["reference-expert"] == 500.0
+    assert mean["bc"] > 3 * mean["reference-random"]
+    assert mean["dagger"] > 3 * mean["reference-random"]
+    # the learners are ranked, the references are rows; the tracks are ilkit's own
+    assert {entries["bc"]["rank"], entries["dagger"]["rank"]} <= {1, 2}
+    assert entries["reference-expert"]["rank"] is None and entries["reference-expert"]["reference"]
+    assert entries["bc"]["track"]["source"] == "ilkit"
+    assert board["split"]["name"] == "validation"
     assert "| rank |" in result.output  # the markdown board is printed
+    assert "public validation split" in result.output
     for name in ("leaderboard.csv", "leaderboard.md", "leaderboard.html"):
         assert (out / "board" / name).is_file()
     # rerun replaces the earlier quickstart instead of refusing or mixing stale cells

@@ -91,7 +91,7 @@ def train(
     exist); the generator's discount is the task's γ.
     """
     from ilkit.algorithms.configs import field_help, make_config, parse_overrides, to_dict
-    from ilkit.cli import echo_json
+    from ilkit.output import echo_json
 
     algorithm = algorithm.lower()
     config = make_config(algorithm, env_id, parse_overrides(overrides))

@@ -10,7 +10,7 @@ import numpy as np
 import torch as th
 from stable_baselines3.common.vec_env import DummyVecEnv, VecEnv, VecEnvWrapper
 
-from ilkit.envs.seeds import HELDOUT_BASE, training_seeds
+from ilkit.envs.seeds import VALIDATION_BASE, training_seeds
 from ilkit.errors import IlkitError
 from ilkit.policies.artifact import ACTIVATIONS
 
@@ -86,7 +86,7 @@ def make_training_venv(env_id: str, n_envs: int, seed: int) -> StepCounter:
         return lambda: Monitor(gym.make(env_id))
 
     venv = DummyVecEnv([make(i) for i in range(n_envs)])
-    base = min(training_seeds(seed, 1)[0], HELDOUT_BASE - 1 - n_envs)
+    base = min(training_seeds(seed, 1)[0], VALIDATION_BASE - 1 - n_envs)
     venv.seed(base)  # env i starts from base + i; later episodes continue each env's RNG
     venv.action_space.seed(base)
     return StepCounter(venv)
@@ -125,7 +125,7 @@ class NormalizedPolicy:
 def evaluate_live(
     module, norm: ObsNorm | None, env_id: str, n_episodes: int, device: th.device
 ) -> dict[str, Any]:
-    """Score the current policy on held-out seeds with the true reward (learning curve)."""
+    """Score the current policy on validation seeds with the true reward (learning curve)."""
     from ilkit.evaluation.evaluate import evaluate
 
     was_training = module.training

@@ -28,29 +28,60 @@ class ConfigError(IlkitError):
 class BCConfig:
     """Behavioural cloning: supervised learning of the expert's actions."""
 
-    n_epochs: int = 20
-    """Passes over the demonstrations."""
-    batch_size: int = 64
-    """Samples per gradient step."""
-    lr: float = 1e-3
-    """Adam learning rate."""
-    l2_weight: float = 0.0
-    """Weight of the L2 penalty on the policy parameters."""
-    ent_weight: float = 1e-3
-    """Weight of the entropy bonus (imitation's default)."""
-    anneal_lr: bool = False
-    """Decay the learning rate linearly over the epochs (over each round's epochs in DAgger):
-    the last epochs settle on a fit instead of jumping between fits."""
-    net_arch: tuple[int, ...] = (32, 32)
-    """Hidden layers of the policy MLP (imitation's FeedForward32Policy)."""
-    activation: str = "tanh"
-    """Activation of the policy MLP: tanh, relu, elu, leaky_relu, gelu."""
-    normalize_obs: bool = False
-    """Standardise observations with the demonstrations' mean/std (stored in the artifact)."""
-    eval_every: int = 5
-    """Epochs between learning-curve evaluations (0: final evaluation only)."""
-    eval_episodes: int = 5
-    """Held-out episodes per learning-curve point."""
+    n_epochs: int = dataclasses.field(
+        default=20,
+        metadata={"help": "Passes over the demonstrations."},
+    )
+    batch_size: int = dataclasses.field(
+        default=64,
+        metadata={"help": "Samples per gradient step."},
+    )
+    lr: float = dataclasses.field(
+        default=1e-3,
+        metadata={"help": "Adam learning rate."},
+    )
+    l2_weight: float = dataclasses.field(
+        default=0.0,
+        metadata={"help": "Weight of the L2 penalty on the policy parameters."},
+    )
+    ent_weight: float = dataclasses.field(
+        default=1e-3,
+        metadata={"help": "Weight of the entropy bonus (imitation's default)."},
+    )
+    anneal_lr: bool = dataclasses.field(
+        default=False,
+        metadata={
+            "help": (
+                "Decay the learning rate linearly over the epochs (over each round's epochs in "
+                "DAgger): the last epochs settle on a fit instead of jumping between fits."
+            )
+        },
+    )
+    net_arch: tuple[int, ...] = dataclasses.field(
+        default=(32, 32),
+        metadata={"help": "Hidden layers of the policy MLP (imitation's FeedForward32Policy)."},
+    )
+    activation: str = dataclasses.field(
+        default="tanh",
+        metadata={"help": "Activation of the policy MLP: tanh, relu, elu, leaky_relu, gelu."},
+    )
+    normalize_obs: bool = dataclasses.field(
+        default=False,
+        metadata={
+            "help": (
+                "Standardise observations with the demonstrations' mean/std (stored in the "
+                "artifact)."
+            )
+        },
+    )
+    eval_every: int = dataclasses.field(
+        default=5,
+        metadata={"help": "Epochs between learning-curve evaluations (0: final evaluation only)."},
+    )
+    eval_episodes: int = dataclasses.field(
+        default=5,
+        metadata={"help": "Held-out episodes per learning-curve point."},
+    )
     policy: str = dataclasses.field(
         default="default",
         metadata={
@@ -72,73 +103,155 @@ POLICY_HEADS = ("default", "mdn")
 class DAggerConfig(BCConfig):
     """DAgger: BC on the expert's labels of states the learner visits."""
 
-    n_epochs: int = 4
-    """BC epochs over the aggregated data after each round."""
-    total_timesteps: int = 20_000
-    """Environment steps of the learner/expert mixture, over all rounds."""
-    round_min_episodes: int = 2
-    """Episodes collected per round (at least)."""
-    round_min_timesteps: int = 1_000
-    """Environment steps collected per round (at least)."""
-    beta_decay: float = 0.5
-    """Probability of the expert acting decays as beta_decay**round (imitation's exponential
-    schedule; round 0 is the dataset)."""
-    n_envs: int = 4
-    """Parallel environments for the rollouts."""
-    eval_every: int = 1
-    """Rounds between learning-curve evaluations (0: final evaluation only)."""
+    n_epochs: int = dataclasses.field(
+        default=4,
+        metadata={"help": "BC epochs over the aggregated data after each round."},
+    )
+    total_timesteps: int = dataclasses.field(
+        default=20_000,
+        metadata={"help": "Environment steps of the learner/expert mixture, over all rounds."},
+    )
+    round_min_episodes: int = dataclasses.field(
+        default=2,
+        metadata={"help": "Episodes collected per round (at least)."},
+    )
+    round_min_timesteps: int = dataclasses.field(
+        default=1_000,
+        metadata={"help": "Environment steps collected per round (at least)."},
+    )
+    beta_decay: float = dataclasses.field(
+        default=0.5,
+        metadata={
+            "help": (
+                "Probability of the expert acting decays as beta_decay**round (imitation's "
+                "exponential schedule; round 0 is the dataset)."
+            )
+        },
+    )
+    n_envs: int = dataclasses.field(
+        default=4,
+        metadata={"help": "Parallel environments for the rollouts."},
+    )
+    eval_every: int = dataclasses.field(
+        default=1,
+        metadata={"help": "Rounds between learning-curve evaluations (0: final evaluation only)."},
+    )
 
 
 @dataclasses.dataclass(frozen=True)
 class AdversarialConfig:
     """GAIL and AIRL: a discriminator/reward net against an SB3 PPO generator."""
 
-    total_timesteps: int = 300_000
-    """Environment steps of the generator."""
-    n_envs: int = 8
-    """Parallel environments of the generator."""
-    demo_batch_size: int = 1024
-    """Expert samples per discriminator batch (plus as many generator samples)."""
-    n_disc_updates_per_round: int = 16
-    """Discriminator steps after each generator rollout."""
-    gen_replay_buffer_capacity: int = 0
-    """Generator samples kept for the discriminator (0: one rollout, imitation's default)."""
-    disc_lr: float = 3e-3
-    """Adam learning rate of the discriminator (slower rates leave it near chance on
-    CartPole, so the generator gets no signal)."""
-    reward_net_arch: tuple[int, ...] = (32, 32)
-    """Hidden layers of the reward net."""
-    n_steps: int = 256
-    """PPO rollout length per environment."""
-    batch_size: int = 64
-    """PPO minibatch size."""
-    n_epochs: int = 10
-    """PPO epochs per rollout."""
-    learning_rate: float = 5e-4
-    """PPO learning rate."""
-    anneal_lr: bool = False
-    """Decay the PPO learning rate linearly to 0 over the rounds (as CleanRL's PPO): the
-    generator settles instead of drifting once it matches the demonstrations."""
-    ent_coef: float = 0.0
-    """PPO entropy coefficient."""
-    clip_range: float = 0.2
-    """PPO clip range."""
-    gae_lambda: float = 0.95
-    """PPO GAE lambda."""
-    vf_coef: float = 0.5
-    """PPO value-loss coefficient."""
-    max_grad_norm: float = 0.5
-    """PPO gradient clipping."""
-    net_arch: tuple[int, ...] = (64, 64)
-    """Hidden layers of the generator's policy and value MLPs."""
-    activation: str = "tanh"
-    """Activation of the generator MLPs: tanh, relu, elu, leaky_relu, gelu."""
-    normalize_obs: bool = True
-    """Standardise observations with the demonstrations' mean/std (stored in the artifact)."""
-    eval_every: int = 10
-    """Rounds between learning-curve evaluations (0: final evaluation only)."""
-    eval_episodes: int = 5
-    """Held-out episodes per learning-curve point."""
+    total_timesteps: int = dataclasses.field(
+        default=300_000,
+        metadata={"help": "Environment steps of the generator."},
+    )
+    n_envs: int = dataclasses.field(
+        default=8,
+        metadata={"help": "Parallel environments of the generator."},
+    )
+    demo_batch_size: int = dataclasses.field(
+        default=1024,
+        metadata={
+            "help": "Expert samples per discriminator batch (plus as many generator samples)."
+        },
+    )
+    n_disc_updates_per_round: int = dataclasses.field(
+        default=16,
+        metadata={"help": "Discriminator steps after each generator rollout."},
+    )
+    gen_replay_buffer_capacity: int = dataclasses.field(
+        default=0,
+        metadata={
+            "help": (
+                "Generator samples kept for the discriminator (0: one rollout, imitation's "
+                "default)."
+            )
+        },
+    )
+    disc_lr: float = dataclasses.field(
+        default=3e-3,
+        metadata={
+            "help": (
+                "Adam learning rate of the discriminator (slower rates leave it near chance on "
+                "CartPole, so the generator gets no signal)."
+            )
+        },
+    )
+    reward_net_arch: tuple[int, ...] = dataclasses.field(
+        default=(32, 32),
+        metadata={"help": "Hidden layers of the reward net."},
+    )
+    n_steps: int = dataclasses.field(
+        default=256,
+        metadata={"help": "PPO rollout length per environment."},
+    )
+    batch_size: int = dataclasses.field(
+        default=64,
+        metadata={"help": "PPO minibatch size."},
+    )
+    n_epochs: int = dataclasses.field(
+        default=10,
+        metadata={"help": "PPO epochs per rollout."},
+    )
+    learning_rate: float = dataclasses.field(
+        default=5e-4,
+        metadata={"help": "PPO learning rate."},
+    )
+    anneal_lr: bool = dataclasses.field(
+        default=False,
+        metadata={
+            "help": (
+                "Decay the PPO learning rate linearly to 0 over the rounds (as CleanRL's PPO): "
+                "the generator settles instead of drifting once it matches the demonstrations."
+            )
+        },
+    )
+    ent_coef: float = dataclasses.field(
+        default=0.0,
+        metadata={"help": "PPO entropy coefficient."},
+    )
+    clip_range: float = dataclasses.field(
+        default=0.2,
+        metadata={"help": "PPO clip range."},
+    )
+    gae_lambda: float = dataclasses.field(
+        default=0.95,
+        metadata={"help": "PPO GAE lambda."},
+    )
+    vf_coef: float = dataclasses.field(
+        default=0.5,
+        metadata={"help": "PPO value-loss coefficient."},
+    )
+    max_grad_norm: float = dataclasses.field(
+        default=0.5,
+        metadata={"help": "PPO gradient clipping."},
+    )
+    net_arch: tuple[int, ...] = dataclasses.field(
+        default=(64, 64),
+        metadata={"help": "Hidden layers of the generator's policy and value MLPs."},
+    )
+    activation: str = dataclasses.field(
+        default="tanh",
+        metadata={"help": "Activation of the generator MLPs: tanh, relu, elu, leaky_relu, gelu."},
+    )
+    normalize_obs: bool = dataclasses.field(
+        default=True,
+        metadata={
+            "help": (
+                "Standardise observations with the demonstrations' mean/std (stored in the "
+                "artifact)."
+            )
+        },
+    )
+    eval_every: int = dataclasses.field(
+        default=10,
+        metadata={"help": "Rounds between learning-curve evaluations (0: final evaluation only)."},
+    )
+    eval_episodes: int = dataclasses.field(
+        default=5,
+        metadata={"help": "Held-out episodes per learning-curve point."},
+    )
 
 
 Config = BCConfig | DAggerConfig | AdversarialConfig
@@ -452,23 +565,11 @@ def to_dict(config: Config) -> dict[str, Any]:
 
 
 def field_help(cls: type) -> dict[str, str]:
-    """Field docstrings (the string literal under each field), for ``--help``."""
-    import ast
-    import inspect
-    import textwrap
-
+    """Each field's ``metadata["help"]``, for ``--help`` (a subclass may override a default
+    and keep its base class's help)."""
     helps: dict[str, str] = {}
     for klass in reversed(cls.__mro__):
-        if not dataclasses.is_dataclass(klass):
-            continue
-        tree = ast.parse(textwrap.dedent(inspect.getsource(klass)))
-        body = tree.body[0].body
-        for node, nxt in zip(body, body[1:], strict=False):
-            if (
-                isinstance(node, ast.AnnAssign)
-                and isinstance(nxt, ast.Expr)
-                and isinstance(nxt.value, ast.Constant)
-                and isinstance(nxt.value.value, str)
-            ):
-                helps[node.target.id] = " ".join(nxt.value.value.split())
+        for field in getattr(klass, "__dataclass_fields__", {}).values():
+            if "help" in field.metadata:
+                helps[field.name] = field.metadata["help"]
     return helps

@@ -11,6 +11,7 @@ A run writes into ``out_dir``:
 from __future__ import annotations
 
 import dataclasses
+import io
 import json
 import os
 import tempfile
@@ -21,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from ilkit import atomic
 from ilkit.algorithms.configs import Config, check_algorithm, make_config, to_dict
 from ilkit.algorithms.run import Demos, RunContext, RunOutput
 from ilkit.envs.tasks import spec
@@ -202,7 +204,7 @@ def train(
         action_space=env.action_space,
         overwrite=overwrite,
     )
-    _write_json_atomic(out / METRICS, metrics)
+    atomic.write_text(out / METRICS, json.dumps(metrics, indent=2, default=_json_default) + "\n")
     plot_curve(metrics, out / CURVE_PNG)
     log(
         f"saved {artifact}; held-out mean return {final['mean_return']:.1f}"
@@ -299,22 +301,9 @@ def _metrics(algo, env_id, cfg, seed, device, demos, output: RunOutput, train_ti
         "offline": output.offline,
         "wall_time_s": round(train_time, 3),
         "curve": output.curve,
-        "final": {"n_episodes": 10, "seeds": "heldout", **final},
+        "final": {"n_episodes": 10, "seeds": "validation", **final},
         **output.extra,
     }
-
-
-def _write_json_atomic(path: Path, data: Any) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w") as f:
-            json.dump(data, f, indent=2, default=_json_default)
-            f.write("\n")
-        os.chmod(tmp, 0o644)  # mkstemp creates 0600; a run's metrics are meant to be shared
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
 
 
 def _json_default(value: Any) -> Any:
@@ -355,7 +344,7 @@ def plot_curve(metrics: dict[str, Any], path: Path) -> None:
     if ax.get_legend_handles_labels()[0]:
         ax.legend(loc="best")
     fig.tight_layout()
-    tmp = path.with_name(f".{path.name}.tmp.png")
-    fig.savefig(tmp, dpi=100)
+    png = io.BytesIO()
+    fig.savefig(png, format="png", dpi=100)
     plt.close(fig)
-    os.replace(tmp, path)
+    atomic.write_bytes(path, png.getvalue())

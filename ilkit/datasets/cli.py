@@ -48,9 +48,12 @@ _FORMAT = click.Choice(["hdf5", "arrow"])
     help="Minari storage format.",
 )
 @click.option(
+    "--offline-rl-rewards",
     "--with-rewards",
+    "with_rewards",
     is_flag=True,
-    help="Record the true reward (offline RL) as ilkit/<Name>/expert-withrewards-v0.",
+    help="Record the hidden true reward, an offline-RL dataset outside the HR-MDP, as "
+    "ilkit/<Name>/expert-withrewards-v0.",
 )
 @click.option(
     "--policy",
@@ -96,9 +99,9 @@ def generate(
       ilkit generate ilkit/CartPole-v0 --episodes 50 --seed 0 --workers 2
       ilkit generate ilkit/Hopper-v0 --episodes 25 --seed 0 --tier medium
     """
-    from ilkit.cli import echo_json
     from ilkit.datasets.generation import generate as run
     from ilkit.datasets.store import describe
+    from ilkit.output import echo_json
 
     dataset = run(
         env_id, n_episodes=episodes, seed=seed, policy=policy_path, workers=workers,
@@ -130,8 +133,8 @@ def datasets() -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON list instead of a table.")
 def list_(as_json: bool) -> None:
     """List local datasets: id, task, episodes, steps, format, size, rewards."""
-    from ilkit.cli import echo_json
     from ilkit.datasets.store import list_datasets
+    from ilkit.output import echo_json
 
     rows = list_datasets()
     if as_json:
@@ -166,8 +169,8 @@ def show(dataset_id: str, as_json: bool) -> None:
 
     DATASET_ID is a Minari id (ilkit/CartPole/expert-v0) or a task id (ilkit/CartPole-v0).
     """
-    from ilkit.cli import echo_json
     from ilkit.datasets.store import describe
+    from ilkit.output import echo_json
 
     info = describe(dataset_id)
     if as_json:
@@ -203,8 +206,8 @@ def verify(dataset_id: str, as_json: bool) -> None:
 
     Exit code 3 (naming the bad file or episode) when a check fails.
     """
-    from ilkit.cli import echo_json
     from ilkit.datasets.verification import verify as run
+    from ilkit.output import echo_json
 
     report = run(dataset_id)
     if as_json:

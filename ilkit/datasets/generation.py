@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from ilkit.datasets import atomic
+from ilkit import atomic
 from ilkit.datasets.errors import DatasetError, DatasetExistsError
 from ilkit.datasets.naming import dataset_id_for
 from ilkit.datasets.rollout import PREDICT_ROWS, EpisodeArrays, rollouts
@@ -160,7 +160,7 @@ def _check_args(n_episodes: int, seed: int, workers: int, n_envs: int, data_form
 def _resolve_policy(policy: Any, task: TaskSpec) -> tuple[Any, dict[str, Any]]:
     """The policy object and what the metadata says about it."""
     from ilkit.policies import load_policy
-    from ilkit.policies.spaces import same_shape
+    from ilkit.policies.spaces import policy_misfit
 
     if policy is None:
         from ilkit.experts import load as load_expert
@@ -179,13 +179,10 @@ def _resolve_policy(policy: Any, task: TaskSpec) -> tuple[Any, dict[str, Any]]:
     from ilkit.envs.hidden import HiddenRewardEnv
 
     env = HiddenRewardEnv(task.id)
-    for name in ("observation_space", "action_space"):
-        space = getattr(policy, name, None)
-        if space is not None and not same_shape(space, getattr(env, name)):
-            raise DatasetError(
-                f"policy {name} {space} does not fit {task.id}'s {getattr(env, name)}"
-            )
+    misfit = policy_misfit(policy, env, task.id)
     env.close()
+    if misfit:
+        raise DatasetError(misfit)
     kind = " ".join(str(manifest[k]) for k in ("algorithm", "controller") if manifest.get(k))
     name = manifest.get("name") or kind or source
     if source == "bundled expert":
@@ -217,7 +214,10 @@ def _reference_scores(
         lo, lo_source = _measure(task, None), _measured()
     if task.ref_expert_return is not None:
         hi, hi_source = task.ref_expert_return, refs_file
-    elif true_return.get("seeds") == "heldout" and true_return.get("mean") is not None:
+    elif (
+        true_return.get("seeds") in ("validation", "heldout")
+        and true_return.get("mean") is not None
+    ):
         hi, hi_source = true_return["mean"], "the policy manifest's true_return (held-out seeds)"
     else:
         hi, hi_source = _measure(task, policy), _measured()
@@ -232,7 +232,8 @@ def _measured() -> str:
 def _measure(task: TaskSpec, policy: Any) -> float:
     """Mean true return on held-out seeds of ``policy`` (None: uniform random actions)."""
     from ilkit.envs.hidden import HiddenRewardEnv
-    from ilkit.evaluation import RandomPolicy, evaluate
+    from ilkit.evaluation import evaluate
+    from ilkit.policies import RandomPolicy
 
     if policy is None:
         env = HiddenRewardEnv(task.id)

@@ -13,7 +13,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from ilkit.datasets import atomic
+from ilkit import atomic
 from ilkit.datasets.errors import DatasetError, UnknownDatasetError
 from ilkit.datasets.generation import datasets_root
 from ilkit.datasets.naming import (
@@ -78,22 +78,39 @@ def read_metadata(dataset_id: str) -> dict[str, Any]:
     return meta
 
 
-def load(dataset_id: str, generate_if_missing: bool = True, *, progress: bool = True):
+def load(
+    dataset_id: str,
+    generate_if_missing: bool = True,
+    *,
+    progress: bool = True,
+    offline_rl: bool = False,
+):
     """The Minari dataset ``dataset_id`` (a task's env id names its dataset X).
 
-    A missing ilkit task dataset (``ilkit/<Name>/<tier>-v0`` or ``<tier>-withrewards-v0``, any
-    tier of :data:`ilkit.envs.tasks.TIERS`) is generated from the bundled expert with the
-    default size (50 episodes for classic tasks,
-    25 for MuJoCo, seed 0), with a message and a progress bar, unless
-    ``generate_if_missing=False``.
+    A missing ilkit task dataset (``ilkit/<Name>/<tier>-v0``, any tier of
+    :data:`ilkit.envs.tasks.TIERS`) is generated from the bundled expert with the default size
+    (50 episodes for classic tasks, 25 for MuJoCo, seed 0), with a message and a progress bar,
+    unless ``generate_if_missing=False``.
+
+    ``ilkit/<Name>/<tier>-withrewards-v0`` carries the hidden per-step reward: it is an
+    offline-RL dataset, outside the HR-MDP. It is loaded or generated only with
+    ``offline_rl=True``, so nobody receives the reward by asking for the wrong name.
 
     Raises:
         UnknownDatasetError: not stored locally and not generatable (or generation disabled).
-        DatasetError: the dataset exists but cannot be read.
+        DatasetError: the dataset exists but cannot be read, or carries rewards and
+            ``offline_rl`` is False.
     """
     from minari import load_dataset
 
     dataset_id = resolve_id(dataset_id)
+    task = task_of_dataset(dataset_id)
+    if task is not None and task[1] and not offline_rl:
+        raise DatasetError(
+            f"{dataset_id} carries the task's hidden reward: it is an offline-RL dataset outside "
+            "the HR-MDP. Ask for it explicitly: datasets.load(id, offline_rl=True), or "
+            f"`ilkit generate {task[0]} --offline-rl-rewards`"
+        )
     if not (_path(dataset_id) / DATA_DIR / METADATA_FILE).is_file():
         parsed = parse_dataset_id(dataset_id)
         if parsed is None or not generate_if_missing:
@@ -126,7 +143,7 @@ def load(dataset_id: str, generate_if_missing: bool = True, *, progress: bool = 
 
 def _check_task_spaces(dataset_id: str) -> None:
     """An ilkit dataset whose spaces no longer fit its task is refused with one clear line."""
-    from ilkit.datasets.verification import check_spaces
+    from ilkit.datasets.spaces import check_spaces
 
     meta = read_metadata(dataset_id)
     ilkit_meta = meta.get("ilkit")

@@ -120,12 +120,12 @@ def measure(env_id: str, eps: float, n_episodes: int) -> dict[str, Any]:
     import numpy as np
 
     from ilkit.datasets.rollout import rollouts
-    from ilkit.envs.seeds import heldout_seeds
+    from ilkit.envs.seeds import validation_seeds
     from ilkit.evaluation.evaluate import normalized_score
     from ilkit.experts import load
 
     policy = load(env_id, device="cpu")
-    seeds = heldout_seeds(n_episodes)
+    seeds = validation_seeds(n_episodes)
     with rollouts(env_id, seeds, policy, workers=1, n_envs=n_episodes, with_rewards=True,
                   noise=[eps] * n_episodes) as episodes:  # fmt: skip
         returns = [float(ep.rewards.sum()) for ep in episodes]

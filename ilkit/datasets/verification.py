@@ -9,7 +9,6 @@ rewards unless the dataset records them, and the recorded seed.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +16,9 @@ import numpy as np
 
 from ilkit.datasets.checksums import data_files, sha256_file
 from ilkit.datasets.errors import DatasetError, VerifyFailedError
+from ilkit.datasets.spaces import check_spaces
 from ilkit.datasets.store import DATA_DIR, datasets_root, read_metadata, resolve_id
+from ilkit.envs.dynamics import ActionValidator
 
 MAX_LISTED = 3
 
@@ -70,57 +71,6 @@ def _check_files(data_path: Path, expected: dict[str, str]) -> list[str]:
     return problems
 
 
-def _same_space(a, b) -> bool:
-    from gymnasium import spaces
-
-    if type(a) is not type(b):
-        return False
-    if isinstance(a, spaces.Discrete):
-        return a.n == b.n and a.start == b.start
-    if isinstance(a, spaces.Box):
-        return (
-            a.shape == b.shape
-            and a.dtype == b.dtype
-            and np.array_equal(a.low, b.low)
-            and np.array_equal(a.high, b.high)
-        )
-    return a == b
-
-
-def check_spaces(meta: dict, ilkit_meta: dict) -> tuple[Any, Any, Any, list[str]]:
-    """``(task, observation space, action space, problems)`` of a dataset's recorded spaces."""
-    from minari.serialization import deserialize_space
-
-    from ilkit.envs.hidden import HiddenRewardEnv
-    from ilkit.envs.tasks import TASKS, spec
-
-    env_id = ilkit_meta.get("env_id")
-    if env_id not in TASKS:
-        return None, None, None, [f"its env id {env_id!r} is not an ilkit task"]
-    task = spec(env_id)
-    problems = []
-    try:
-        recorded_id = json.loads(meta["env_spec"])["id"]
-    except (KeyError, TypeError, json.JSONDecodeError):
-        recorded_id = None
-    if recorded_id != env_id:
-        problems.append(f"its env_spec names {recorded_id!r}, not {env_id}")
-    env = HiddenRewardEnv(env_id)
-    spaces = {}
-    for name in ("observation_space", "action_space"):
-        try:
-            spaces[name] = deserialize_space(meta[name])
-        except Exception as err:  # noqa: BLE001  (minari raises several types)
-            problems.append(f"its {name} cannot be read: {err}")
-            continue
-        if not _same_space(spaces[name], getattr(env, name)):
-            problems.append(
-                f"its {name} {spaces[name]} does not match {env_id}'s {getattr(env, name)}"
-            )
-    env.close()
-    return task, spaces.get("observation_space"), spaces.get("action_space"), problems
-
-
 def _check_episodes(data_path: Path, meta: dict, ilkit_meta: dict, task, obs_space, act_space):
     from minari.dataset.minari_storage import MinariStorage
 
@@ -165,7 +115,7 @@ def _episode_problem(ep, ep_meta, horizon, obs_space, act_space, with_rewards) -
         return f"metadata says {ep_meta.get('total_steps')} steps, the horizon is {horizon}"
     if not np.all(np.isfinite(obs)):
         return "observations contain NaN or inf"
-    if not _actions_inside(acts, act_space):
+    if not ActionValidator(act_space).all_valid(acts):
         return "an action lies outside the action space"
     terms, truncs = np.asarray(ep["terminations"]), np.asarray(ep["truncations"])
     if terms.any():
@@ -175,17 +125,3 @@ def _episode_problem(ep, ep_meta, horizon, obs_space, act_space, with_rewards) -
     if not with_rewards and np.any(np.asarray(ep["rewards"]) != 0):
         return "non-zero rewards in a dataset whose rewards are hidden"
     return None
-
-
-def _actions_inside(acts: np.ndarray, space) -> bool:
-    """Vectorised ``space.contains`` with the env's float32 round-off tolerance on bounds."""
-    from gymnasium import spaces
-
-    from ilkit.envs.dynamics import BOUND_TOLERANCE
-
-    if isinstance(space, spaces.Discrete):
-        return bool(np.all((acts >= space.start) & (acts < space.start + space.n)))
-    low, high = space.low.astype(np.float64), space.high.astype(np.float64)
-    tol = BOUND_TOLERANCE * (1.0 + np.maximum(np.abs(low), np.abs(high)))
-    a = acts.astype(np.float64)
-    return bool(np.all(np.isfinite(a)) and np.all(a >= low - tol) and np.all(a <= high + tol))

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import gymnasium as gym
 
-from ilkit.envs.seeds import heldout_seeds, training_seeds
+from ilkit.envs.seeds import training_seeds, validation_seeds
 from ilkit.envs.tasks import TASKS, TaskSpec, spec
 
-__all__ = ["TASKS", "TaskSpec", "heldout_seeds", "ids", "make", "spec", "training_seeds"]
+__all__ = ["TASKS", "TaskSpec", "ids", "make", "spec", "training_seeds", "validation_seeds"]
 
 
 def ids() -> list[str]:

@@ -40,7 +40,7 @@ def check_task(env_id: str, *, episodes: int = 2, seed: int = 0) -> list[CheckRe
     """Gymnasium's env checker plus the hidden-reward properties, on random rollouts."""
     from gymnasium.utils.env_checker import check_env
 
-    from ilkit.evaluation.scoring import make_scoring_env
+    from ilkit.envs.scoring import make_scoring_env
 
     task = spec(env_id)
     results: list[CheckResult] = []

@@ -22,8 +22,8 @@ def list_(as_json: bool) -> None:
     """List every task: id, spaces, horizon, γ and expert dataset id."""
     import gymnasium as gym
 
-    from ilkit.cli import echo_json
     from ilkit.envs import TASKS, spec
+    from ilkit.output import echo_json
 
     rows = []
     for env_id in TASKS:

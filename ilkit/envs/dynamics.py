@@ -1,7 +1,7 @@
 """The true-reward form of each task: base dynamics + absorbing state + fixed horizon.
 
 Both the public, reward-hiding env (:mod:`ilkit.envs.hidden`) and the evaluation scorer
-(:mod:`ilkit.evaluation.scoring`) drive a :class:`TaskDynamics`, so for the same seed and actions
+(:mod:`ilkit.envs.scoring`) drive a :class:`TaskDynamics`, so for the same seed and actions
 they see the same observations by construction. Only the scorer reads its reward.
 """
 
@@ -68,13 +68,14 @@ class TaskDynamics:
         # An observation-only step (see step_unchecked) is exact for a MuJoCo env that never
         # terminates and does nothing else in step (no human rendering). A base env can only
         # be a MujocoEnv if that module is loaded: no mujoco import for the other tasks.
-        mujoco_env = sys.modules.get("gymnasium.envs.mujoco.mujoco_env")
+        mujoco_env = sys.modules.get("gymnasium.envs.mujoco.mujoco_env")  # it imports mujoco
         self._obs_only_step = (
             mujoco_env is not None
             and isinstance(self._base, mujoco_env.MujocoEnv)
             and not task.may_end_early
             and render_mode is None
         )
+        self._mujoco = sys.modules["mujoco"] if self._obs_only_step else None
 
     def reset(self, seed: int | None = None) -> np.ndarray:
         obs, _ = self._base.reset(seed=seed)
@@ -116,8 +117,13 @@ class TaskDynamics:
             return self._last_obs, 0.0
         if not reward and self._obs_only_step:
             base = self._base
-            # exactly MujocoEnv.step's state update, then its observation
-            base._step_mujoco_simulation(action, base.frame_skip)
+            # MujocoEnv.step's state update through MuJoCo's public API (what gymnasium 0.29's
+            # MujocoEnv does: ctrl, frame_skip steps, then the force terms the observation of
+            # some tasks reads), then its observation; pinned bit-identical to env.step by
+            # tests/datasets/test_rollout.py (checked with MuJoCo 3.3.7, gymnasium 0.29.1).
+            base.data.ctrl[:] = action
+            self._mujoco.mj_step(base.model, base.data, nstep=base.frame_skip)
+            self._mujoco.mj_rnePostConstraint(base.model, base.data)
             return base._get_obs(), 0.0
         obs, r, terminated, _, _ = self._base.step(action)
         if terminated:  # the absorbing state repeats this observation from now on
@@ -206,6 +212,14 @@ class ActionValidator:
             ):
                 return list(np.clip(as_float, self._low, self._high).astype(space.dtype))
         return [self(a) for a in actions]  # raises the first bad row's error
+
+    def all_valid(self, actions: Any) -> bool:
+        """Whether every row of ``actions`` passes :meth:`batch` (a dataset's recorded actions)."""
+        try:
+            self.batch(actions)
+        except InvalidActionError:
+            return False
+        return True
 
     @staticmethod
     def _discrete(space: spaces.Discrete, action: Any) -> int:

@@ -49,6 +49,11 @@ class TaskSpec:
     """Mean true return of the bundled expert on the held-out seeds (None until measured)."""
 
     @property
+    def mujoco(self) -> bool:
+        """Whether the base dynamics are a MuJoCo simulation (25 demos by default, not 50)."""
+        return self.base_entry_point.startswith(("seals.mujoco:", "ilkit.envs.swimmer:"))
+
+    @property
     def id(self) -> str:
         return f"{NAMESPACE}/{self.name}-v{VERSION}"
 
@@ -136,7 +141,26 @@ _TASKS: tuple[TaskSpec, ...] = (
             False,
             f"MuJoCo {name}: no early termination, position in the observation (seals).",
         )
-        for name in ("HalfCheetah", "Hopper", "Walker2d", "Ant", "Swimmer", "Humanoid")
+        for name in ("HalfCheetah", "Hopper", "Walker2d", "Ant")
+    ),
+    TaskSpec(
+        "Swimmer",
+        "ilkit.envs.swimmer:SwimmerEnv",
+        1000,
+        0.99,
+        "continuous",
+        False,
+        "MuJoCo Swimmer: position in the observation (seals); gymnasium's model migrated to "
+        "MuJoCo 3 (no collision option; nothing collides, as before).",
+    ),
+    TaskSpec(
+        "Humanoid",
+        "seals.mujoco:HumanoidEnv",
+        1000,
+        0.99,
+        "continuous",
+        False,
+        "MuJoCo Humanoid: no early termination, position in the observation (seals).",
     ),
     # The expert needs ~50 steps: 100 leaves an imitator room to be slower; γ = 0.99 makes the
     # effective horizon (1 / (1 - γ)) the episode's length.

@@ -1,4 +1,6 @@
-"""Evaluation: the only place the true reward is read (scoring, leaderboard, reports).
+"""Evaluation: the only place the true reward is read (the scorer and ``evaluate``).
+
+The leaderboard (``ilkit.leaderboard``) builds on this room; nothing here knows about it.
 
 The names below are imported on first use, so that ``ilkit.evaluation.cli`` loads without torch
 and ``ilkit --help`` stays fast. They are resolved on every access: importing the submodule
@@ -18,13 +20,8 @@ _EXPORTS = {
     "RandomPolicy": "ilkit.evaluation.evaluate",
     "evaluate": "ilkit.evaluation.evaluate",
     "normalized_score": "ilkit.evaluation.evaluate",
-    "BoardConfig": "ilkit.evaluation.leaderboard",
-    "LeaderboardError": "ilkit.evaluation.leaderboard",
-    "run_leaderboard": "ilkit.evaluation.leaderboard",
-    "SubmissionError": "ilkit.evaluation.safety",
-    "UnsafeSubmissionError": "ilkit.evaluation.safety",
-    "ScoringEnv": "ilkit.evaluation.scoring",
-    "make_scoring_env": "ilkit.evaluation.scoring",
+    "ScoringEnv": "ilkit.envs.scoring",
+    "make_scoring_env": "ilkit.envs.scoring",
 }
 __all__ = sorted(_EXPORTS)
 

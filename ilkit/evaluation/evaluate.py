@@ -1,4 +1,4 @@
-"""True-reward evaluation of a policy on held-out seeds, vectorized with batched policy calls."""
+"""True-reward evaluation of a policy (validation seeds by default), with batched policy calls."""
 
 from __future__ import annotations
 
@@ -9,12 +9,13 @@ from typing import Any
 
 import numpy as np
 
-from ilkit.envs.seeds import heldout_seeds
+from ilkit.envs.scoring import make_scoring_env
+from ilkit.envs.seeds import validation_seeds
 from ilkit.envs.tasks import spec
 from ilkit.errors import IlkitError, InvalidActionError
-from ilkit.evaluation.scoring import make_scoring_env
 from ilkit.policies import Policy, load_policy
-from ilkit.policies.spaces import same_shape
+from ilkit.policies.scripted import RandomPolicy  # noqa: F401  (its old home)
+from ilkit.policies.spaces import policy_misfit
 
 
 @dataclasses.dataclass(frozen=True)
@@ -57,24 +58,12 @@ def normalized_score(env_id: str, mean_return: float) -> float | None:
     return float((mean_return - lo) / (hi - lo))
 
 
-class RandomPolicy:
-    """Uniform random actions (the lower reference of the normalized score)."""
-
-    def __init__(self, action_space, seed: int = 0):
-        self.action_space = action_space
-        self.action_space.seed(seed)
-
-    def predict(self, observation, state=None, episode_start=None, deterministic=True):
-        n = np.asarray(observation).shape[0]
-        return np.stack([self.action_space.sample() for _ in range(n)]), None
-
-
 def evaluate(
     policy: Policy | str | os.PathLike,
     env_id: str,
     *,
     n_episodes: int = 50,
-    seeds: str | Sequence[int] = "heldout",
+    seeds: str | Sequence[int] = "validation",
     deterministic: bool = True,
     device: str = "auto",
     n_envs: int = 10,
@@ -84,20 +73,29 @@ def evaluate(
 
     Args:
         policy: anything with SB3's ``predict``, or the path of a policy artifact.
-        seeds: ``"heldout"`` (never used for datasets or training) or explicit per-episode seeds.
+        seeds: ``"validation"``: the public validation split ``2**31 + i`` (never used for
+            datasets or training; ``"heldout"`` is its old name), or explicit per-episode seeds
+            (a leaderboard passes its secret test seeds here).
         n_envs: episodes run in lock-step, one batched ``predict`` per step.
         progress: called with the number of episodes just finished (for a progress bar).
     """
     task = spec(env_id)
     if isinstance(policy, (str, os.PathLike)):
         policy = load_policy(policy, device=device)
-    episode_seeds = heldout_seeds(n_episodes) if seeds == "heldout" else [int(s) for s in seeds]
+    if isinstance(seeds, str):
+        if seeds not in ("validation", "heldout"):
+            raise IlkitError(f"unknown seed split {seeds!r}: use 'validation' or a list of seeds")
+        episode_seeds = validation_seeds(n_episodes)
+    else:
+        episode_seeds = [int(s) for s in seeds]
     if len(episode_seeds) != n_episodes:
         raise IlkitError(f"got {len(episode_seeds)} seeds for {n_episodes} episodes")
     returns: list[float] = []
     envs = [make_scoring_env(task.id) for _ in range(max(1, min(n_envs, n_episodes)))]
     try:
-        _check_spaces(policy, envs[0])
+        misfit = policy_misfit(policy, envs[0], task.id)
+        if misfit:
+            raise IlkitError(misfit)
         for start in range(0, n_episodes, len(envs)):
             batch_seeds = episode_seeds[start : start + len(envs)]
             active = envs[: len(batch_seeds)]
@@ -121,12 +119,3 @@ def evaluate(
         for e in envs:
             e.close()
     return EvalResult(task.id, tuple(returns), tuple(episode_seeds))
-
-
-def _check_spaces(policy: Any, env) -> None:
-    for name in ("observation_space", "action_space"):
-        space = getattr(policy, name, None)
-        if space is not None and not same_shape(space, getattr(env, name)):
-            raise IlkitError(
-                f"policy {name} {space} does not fit {env.task_spec.id}'s {getattr(env, name)}"
-            )

@@ -4,7 +4,6 @@
 controllers cover the classic-control tasks, trained SB3 policies the rest.
 """
 
-from ilkit.experts import controllers  # noqa: F401  (registers the scripted controllers)
 from ilkit.experts.registry import (
     ExpertNotFoundError,
     available,

@@ -8,22 +8,31 @@ A checkpoint is a directory with:
 * ``vecnormalize.npz``: VecNormalize running statistics, if used;
 * ``replay_buffer.npz``: the filled part of an off-policy replay buffer.
 
-Checkpoints are written to a temporary sibling and renamed, so a kill mid-write leaves the
-previous checkpoint intact.
+Checkpoints are written with :func:`ilkit.atomic.staged_directory`, so a kill mid-write leaves
+the previous checkpoint intact.
+
+Why not SB3's ``model.save`` / ``Model.load`` (+ ``VecNormalize.save``, ``save_replay_buffer``):
+the state that matters already goes through SB3's own public API (``get_parameters`` /
+``set_parameters``: policy and optimizer state dicts); what SB3's zip adds is the pickled
+``data`` block (schedules, spaces, hyperparameters), which ilkit rebuilds from the run's
+``config.json`` and rl-zoo hyperparameters instead, so one run directory never mixes two
+sources of truth. Neither form makes a resume bit-exact: SB3 saves no RNG state and no
+environment state, and ``learn`` resets the environments after a load, so episodes in progress
+restart. Saving the RNGs alone would not change that; a resumed run continues the same
+training (weights, optimizer moments, normalisation, replay buffer, step and update counts),
+not the identical trajectory.
 """
 
 from __future__ import annotations
 
 import json
-import shutil
-import tempfile
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch as th
 
-from ilkit.policies.artifact import replace_dir
+from ilkit import atomic
 
 PARAMS, STATE, VECNORM, BUFFER = "params.pt", "state.json", "vecnormalize.npz", "replay_buffer.npz"
 _BUFFER_ARRAYS = ("observations", "next_observations", "actions", "rewards", "dones", "timeouts")
@@ -31,9 +40,7 @@ _BUFFER_ARRAYS = ("observations", "next_observations", "actions", "rewards", "do
 
 def save_checkpoint(path: Path, model: Any, venv: Any, state: dict[str, Any]) -> None:
     """Write ``model`` (+ its VecNormalize and replay buffer) to the directory ``path``."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=path.parent))
-    try:
+    with atomic.staged_directory(path, replace=True) as tmp:
         params = {"state_dicts": model.get_parameters()}
         if getattr(model, "log_ent_coef", None) is not None:
             params["log_ent_coef"] = model.log_ent_coef.detach().cpu()
@@ -59,9 +66,6 @@ def save_checkpoint(path: Path, model: Any, venv: Any, state: dict[str, Any]) ->
                 if getattr(buffer, name, None) is not None
             }
             np.savez(tmp / BUFFER, pos=buffer.pos, full=buffer.full, **arrays)
-        replace_dir(tmp, path)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def load_checkpoint(path: Path, model: Any, venv: Any) -> dict[str, Any]:

@@ -46,8 +46,14 @@ def expert() -> None:
 )
 @click.option("--device", default="auto", show_default=True, help="cpu, cuda or auto.")
 @click.option("--threads", type=int, default=1, show_default=True, help="torch CPU threads.")
+@click.option(
+    "--init-from",
+    type=click.Path(exists=True, file_okay=False),
+    help="Start from this artifact's weights (same algorithm and architecture): fine-tune, "
+    "e.g. a bundled expert after a simulator change (ilkit/experts/bundled/<Name>).",
+)
 def train(env_id, algo, timesteps, seed, run_dir, out, resume, n_envs, eval_every,
-          checkpoint_every, device, threads) -> None:  # fmt: skip
+          checkpoint_every, device, threads, init_from) -> None:  # fmt: skip
     """Train an expert for ENV_ID with rl-zoo hyperparameters on the true reward.
 
     \b
@@ -68,6 +74,7 @@ def train(env_id, algo, timesteps, seed, run_dir, out, resume, n_envs, eval_ever
         env_id=task.id, algo=algo, timesteps=timesteps, seed=seed,
         run_dir=run_dir or f"ilkit-runs/{task.name}-{algo}-s{seed}", n_envs=n_envs,
         eval_every=eval_every, checkpoint_every=checkpoint_every, device=device,
+        init_from=init_from,
     )  # fmt: skip
     path = run_training(config, resume=resume, out=out)
     click.echo(str(path))
@@ -112,7 +119,7 @@ def show(env_id: str | None, as_json: bool) -> None:
     have = set(available())
     rows = [_summary(i, manifest(i) if i in have else None) for i in ids]
     if as_json:
-        from ilkit.cli import echo_json
+        from ilkit.output import echo_json
 
         echo_json(rows)
         return

@@ -170,8 +170,9 @@ TERMINATING_ENTRY_POINTS = {
         f"gymnasium.envs.mujoco.{name.lower()}_v4:{name}Env",
         {"exclude_current_positions_from_observation": False},
     )
-    for name in ("HalfCheetah", "Hopper", "Walker2d", "Ant", "Humanoid", "Swimmer")
+    for name in ("HalfCheetah", "Hopper", "Walker2d", "Ant", "Humanoid")
 }
+TERMINATING_ENTRY_POINTS["Swimmer"] = ("ilkit.envs.swimmer:SwimmerEnv", {})  # never terminates
 
 
 class UnsupportedAlgoError(IlkitError):

@@ -21,12 +21,12 @@ from ilkit.envs.seeds import training_seeds
 from ilkit.envs.tasks import TaskSpec, spec
 from ilkit.errors import IlkitError
 from ilkit.experts.checkpoint import load_checkpoint, save_checkpoint
+from ilkit.experts.export import expert_training_block, true_return
 from ilkit.experts.hyperparams import ALGOS, TERMINATING_ENTRY_POINTS, hyperparams
 from ilkit.progress import log, progress_bar
 
 CONFIG, CHECKPOINT, BEST = "config.json", "checkpoint", "best"
 _ILKIT_FIELDS = ("n_envs", "normalize", "train_env")
-_ACTIVATIONS = {"relu": "ReLU", "tanh": "Tanh", "elu": "ELU", "leaky_relu": "LeakyReLU"}
 
 
 class TrainError(IlkitError):
@@ -51,6 +51,9 @@ class TrainConfig:
     """Steps between resumable checkpoints; None: the same as ``eval_every``."""
     eval_episodes: int = 5
     device: str = "auto"
+    init_from: str | None = None
+    """An artifact of the same algorithm and architecture whose weights (and observation
+    statistics) start the run: fine-tuning, e.g. a bundled expert after a simulator change."""
 
     def intervals(self) -> tuple[int, int]:
         every = self.eval_every or max(self.timesteps // 20, 1000)
@@ -86,6 +89,9 @@ def train(config: TrainConfig, *, resume: bool = False, out: str | Path | None =
     if resumed:
         state = load_checkpoint(run_dir / CHECKPOINT, model, venv)
         log(f"resumed {run_dir} at {model.num_timesteps} steps")
+    elif config.init_from:
+        _start_from(config.init_from, model, venv, config.algo)
+        log(f"{task.name} {config.algo}: starting from the weights of {config.init_from}")
     state = state or {"best_mean": None, "best_timesteps": None}
     eval_every, checkpoint_every = config.intervals()
     val_seeds = training_seeds(config.seed + 1, config.eval_episodes)
@@ -135,7 +141,6 @@ def train(config: TrainConfig, *, resume: bool = False, out: str | Path | None =
 
 def export(best: Path, out: str | Path, *, n_episodes: int = 50) -> Path:
     """Re-measure a run's best policy on the held-out seeds and write it as an expert artifact."""
-    from ilkit.experts.export import true_return
     from ilkit.policies import load_policy, save_policy
 
     policy = load_policy(best, device="cpu")
@@ -191,7 +196,7 @@ def _env_factory(task: TaskSpec, train_env: str):
     from gymnasium.envs.registration import load_env_creator
     from gymnasium.wrappers import TimeLimit
 
-    from ilkit.evaluation.scoring import make_scoring_env
+    from ilkit.envs.scoring import make_scoring_env
 
     if train_env == "scoring":
         return lambda: make_scoring_env(task.id)
@@ -214,15 +219,13 @@ def _build(task: TaskSpec, config: TrainConfig, params: dict[str, Any]):
     from stable_baselines3.common.env_util import make_vec_env
     from stable_baselines3.common.vec_env import VecNormalize
 
-    from ilkit.policies import resolve_device
+    from ilkit.policies.artifact import ACTIVATIONS, resolve_device
 
     kwargs = {k: _schedule(v) for k, v in params.items() if k not in _ILKIT_FIELDS}
     policy = kwargs.pop("policy", "MlpPolicy")
     policy_kwargs = dict(kwargs.pop("policy_kwargs", {}))
     if "activation_fn" in policy_kwargs:
-        policy_kwargs["activation_fn"] = getattr(
-            th.nn, _ACTIVATIONS[policy_kwargs["activation_fn"]]
-        )
+        policy_kwargs["activation_fn"] = ACTIVATIONS[policy_kwargs["activation_fn"]]
     venv = make_vec_env(
         _env_factory(task, params["train_env"]), n_envs=params["n_envs"], seed=config.seed
     )
@@ -265,6 +268,24 @@ def _evaluate(policy: Any, env_id: str, seeds: list[int]) -> float:
     return evaluate(policy, env_id, n_episodes=len(seeds), seeds=seeds, device="cpu").mean
 
 
+def _start_from(path: str, model: Any, venv: Any, algo: str) -> None:
+    """Load an artifact's weights into the model to train (and its observation statistics
+    into ``VecNormalize``, counted as many samples so that they move slowly)."""
+    from ilkit.policies import load_policy
+
+    policy = load_policy(path, device="cpu")
+    if policy.manifest.get("algorithm") != algo or policy.module is None:
+        raise TrainError(f"{path} is not a {algo} policy artifact")
+    try:
+        _actor_module(model, algo).load_state_dict(policy.module.state_dict())
+    except RuntimeError as err:
+        first = str(err).strip().splitlines()[0]
+        raise TrainError(f"{path} does not fit this run's architecture: {first}") from None
+    if hasattr(venv, "obs_rms") and policy._obs_norm is not None:
+        venv.obs_rms.mean, venv.obs_rms.var = (np.array(a, copy=True) for a in policy._obs_norm)
+        venv.obs_rms.count = 1e6
+
+
 def _actor_module(model: Any, algo: str) -> Any:
     """The module the artifact stores: PPO's and ARS's policy, SAC's actor, TQC's actor as a
     SAC actor."""
@@ -277,17 +298,6 @@ def _actor_module(model: Any, algo: str) -> Any:
     actor = Actor(**model.actor._get_constructor_parameters())
     actor.load_state_dict(model.actor.state_dict())
     return actor
-
-
-def expert_training_block(env_steps: int) -> dict[str, Any]:
-    """The manifest's ``training`` block (the leaderboard's track): RL on the true reward."""
-    return {
-        "offline": env_steps == 0,
-        "env_steps": env_steps,
-        "expert_queries": 0,
-        "demos": 0,
-        "reward": "true reward (expert training)" if env_steps else "none (scripted)",
-    }
 
 
 def _save_artifact(path, model, venv, task, config, params, state) -> None:

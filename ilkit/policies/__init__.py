@@ -1,4 +1,5 @@
-"""Policies and their weights-only artifact format (shared by experts, algorithms, evaluation).
+"""Policies: the weights-only artifact format, scripted controllers (the classic-control experts
+and the one uniform-random policy) and the one space comparison, for every room above.
 
 The artifact functions are imported on first use, so light modules (scripted controllers, CLI
 command definitions) do not pull in torch.
@@ -10,6 +11,8 @@ import importlib
 from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
+
+from ilkit.policies.scripted import RandomPolicy
 
 if TYPE_CHECKING:
     from ilkit.policies.artifact import (
@@ -53,6 +56,7 @@ __all__ = [
     "ArtifactError",
     "ArtifactPolicy",
     "Policy",
+    "RandomPolicy",
     "load_policy",
     "read_manifest",
     "resolve_device",

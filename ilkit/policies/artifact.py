@@ -22,8 +22,6 @@ from __future__ import annotations
 import json
 import os
 import platform
-import shutil
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +31,7 @@ from gymnasium import spaces
 from safetensors.numpy import load_file as load_numpy
 from safetensors.torch import save_file
 
+from ilkit import atomic
 from ilkit.errors import IlkitError
 from ilkit.policies.spaces import space_from_json, space_to_json
 
@@ -221,7 +220,7 @@ class ArtifactPolicy:
             name = manifest.get("controller")
             if name == scripted.UNIFORM_RANDOM:
                 seed = int(manifest.get("seed", 0))
-                self._controller = scripted.uniform_random(self.action_space, seed)
+                self._controller = scripted.RandomPolicy(self.action_space, seed)
             else:
                 self._controller = scripted.get_controller(name)
 
@@ -267,7 +266,7 @@ def save_policy(
     action_space: spaces.Space | None = None,
     overwrite: bool = False,
 ) -> Path:
-    """Write an artifact directory atomically (a temporary sibling, then a rename).
+    """Write an artifact directory atomically (:func:`ilkit.atomic.staged_directory`).
 
     Args:
         path: the artifact directory to create.
@@ -309,32 +308,13 @@ def save_policy(
         action_space=space_to_json(action_space),
     )
     data.setdefault("versions", versions())
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=path.parent))
-    try:
-        (tmp / MANIFEST).write_text(json.dumps(data, indent=2, sort_keys=True) + "\n")
+    with atomic.staged_directory(path, replace=overwrite) as tmp:
+        # files readable by others whatever the umask: an artifact is meant to be shared
+        atomic.write_text(tmp / MANIFEST, json.dumps(data, indent=2, sort_keys=True) + "\n")
         if tensors:
             save_file(tensors, str(tmp / WEIGHTS))
-        # mkdtemp makes the directory private; an artifact is meant to be shared.
-        tmp.chmod(0o755)
-        for file in tmp.iterdir():
-            file.chmod(0o644)
-        replace_dir(tmp, path)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+            (tmp / WEIGHTS).chmod(0o644)
     return path
-
-
-def replace_dir(tmp: Path, path: Path) -> None:
-    """Move the finished directory ``tmp`` to ``path``; an old ``path`` stays whole until then."""
-    if path.exists():
-        old = path.with_name(f".{path.name}.old")
-        shutil.rmtree(old, ignore_errors=True)
-        os.replace(path, old)
-        os.replace(tmp, path)
-        shutil.rmtree(old, ignore_errors=True)
-    else:
-        os.replace(tmp, path)
 
 
 def read_manifest(path: str | os.PathLike) -> dict[str, Any]:
@@ -343,14 +323,75 @@ def read_manifest(path: str | os.PathLike) -> dict[str, Any]:
         manifest = json.loads((path / MANIFEST).read_text())
     except FileNotFoundError:
         raise ArtifactError(f"{path} is not a policy artifact (no {MANIFEST})") from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as err:
-        raise ArtifactError(f"{path / MANIFEST} is not valid JSON: {err}") from None
+    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as err:
+        raise ArtifactError(f"{path / MANIFEST} is not valid JSON: {str(err)[:200]}") from None
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
         raise ArtifactError(f"{path / MANIFEST} is not an {FORMAT} manifest")
     for field in ("kind", "observation_space", "action_space"):
         if field not in manifest:
             raise ArtifactError(f"{path / MANIFEST} lacks the field {field!r}")
+    check_manifest(manifest, str(path / MANIFEST))
     return manifest
+
+
+KINDS = ("actor_critic", "sac_actor", "ars", "scripted")
+MAX_LAYERS = 64
+
+
+def check_manifest(manifest: dict[str, Any], where: str) -> None:
+    """Strict, typed check of the fields that rebuild a policy; a bad one is one line.
+
+    A manifest may come from a stranger: a negative layer width, a string where a number
+    belongs or a nested structure where a list of ints belongs must be an :class:`ArtifactError`
+    here, not a traceback from deep inside torch or SB3.
+    """
+
+    def fail(what: str) -> ArtifactError:
+        return ArtifactError(f"{where}: {what}")
+
+    kind = manifest.get("kind")
+    if not isinstance(kind, str) or kind not in KINDS:
+        shown = repr(kind)[:40] if isinstance(kind, str) else type(kind).__name__
+        raise fail(f"unknown policy kind {shown} (one of {', '.join(KINDS)})")
+    for field in ("observation_space", "action_space", "training", "obs_norm"):
+        if field in manifest and not isinstance(manifest[field], dict):
+            raise fail(f"{field} must be an object, not {type(manifest[field]).__name__}")
+    if "env_id" in manifest and not isinstance(manifest["env_id"], str):
+        raise fail("env_id must be a string")
+    if kind == "scripted":
+        if not isinstance(manifest.get("controller"), str):
+            raise fail("a scripted policy names its controller (a string)")
+        return
+    arch = manifest.get("architecture", {})
+    if not isinstance(arch, dict):
+        raise fail(f"architecture must be an object, not {type(arch).__name__}")
+    net_arch = arch.get("net_arch", [])
+    layers = net_arch
+    if isinstance(net_arch, dict) and kind == "actor_critic":
+        if set(net_arch) - {"pi", "vf"}:
+            raise fail("net_arch as an object has only the keys 'pi' and 'vf'")
+        layers = [w for part in net_arch.values() for w in _layer_list(part, fail)]
+    _layer_list(layers, fail)
+    activation = arch.get("activation", "tanh")
+    if not isinstance(activation, str) or activation not in ACTIVATIONS:
+        shown = repr(activation)[:40] if isinstance(activation, str) else type(activation).__name__
+        raise fail(f"unknown activation {shown} (one of {', '.join(ACTIVATIONS)})")
+    for field in ("log_std_init",):
+        value = arch.get(field, 0.0)
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not np.isfinite(value):
+            raise fail(f"architecture.{field} must be a finite number")
+    for field in ("share_features_extractor", "squash_output", "with_bias"):
+        if field in arch and not isinstance(arch[field], bool):
+            raise fail(f"architecture.{field} must be true or false")
+
+
+def _layer_list(layers: Any, fail) -> list[int]:
+    if not isinstance(layers, list) or len(layers) > MAX_LAYERS:
+        raise fail(f"net_arch must be a list of at most {MAX_LAYERS} layer widths")
+    for width in layers:
+        if isinstance(width, bool) or not isinstance(width, int) or width < 1:
+            raise fail(f"net_arch holds {str(width)[:20]!r}: layer widths are positive integers")
+    return layers
 
 
 def load_policy(path: str | os.PathLike, device: str | th.device = "auto") -> ArtifactPolicy:

@@ -1,7 +1,9 @@
-"""Named scripted controllers that a ``kind: scripted`` artifact can refer to.
+"""Named scripted controllers that a ``kind: scripted`` artifact can refer to, and the one
+uniform-random policy.
 
-A controller maps a batch of observations ``(n, *obs_shape)`` to a batch of actions. Only names
-registered here can be loaded, so a manifest cannot make ilkit run arbitrary code.
+A controller maps a batch of observations ``(n, *obs_shape)`` to a batch of actions. Only the
+names in :data:`ilkit.policies.controllers.CONTROLLERS` (plus :data:`UNIFORM_RANDOM`) can be
+loaded, so a manifest cannot make ilkit run arbitrary code.
 """
 
 from __future__ import annotations
@@ -17,29 +19,30 @@ UNIFORM_RANDOM = "uniform_random"
 reference of a normalized score), seeded by the manifest's ``seed``."""
 
 Controller = Callable[[np.ndarray], np.ndarray]
-_CONTROLLERS: dict[str, Controller] = {}
-
-
-def register_controller(name: str) -> Callable[[Controller], Controller]:
-    def wrap(fn: Controller) -> Controller:
-        if name in _CONTROLLERS:
-            raise ValueError(f"controller {name!r} is already registered")
-        _CONTROLLERS[name] = fn
-        return fn
-
-    return wrap
 
 
 def get_controller(name: str) -> Controller:
-    import ilkit.experts  # noqa: F401  (experts register their controllers on import)
+    from ilkit.policies.controllers import CONTROLLERS
 
     try:
-        return _CONTROLLERS[name]
+        return CONTROLLERS[name]
     except KeyError:
         raise IlkitError(f"unknown scripted controller {name!r}") from None
 
 
-def uniform_random(action_space, seed: int = 0) -> Controller:
-    """A controller drawing uniform random actions (seeded, so a board is reproducible)."""
-    action_space.seed(seed)
-    return lambda obs: np.stack([action_space.sample() for _ in range(len(obs))])
+class RandomPolicy:
+    """Uniform random actions (the lower reference of the normalized score).
+
+    Seeded, so a board or a reference return is reproducible. Usable as a controller (call it
+    with a batch of observations) and as a policy (SB3's ``predict``).
+    """
+
+    def __init__(self, action_space, seed: int = 0):
+        self.action_space = action_space
+        self.action_space.seed(seed)
+
+    def __call__(self, obs: np.ndarray) -> np.ndarray:
+        return np.stack([self.action_space.sample() for _ in range(len(obs))])
+
+    def predict(self, observation, state=None, episode_start=None, deterministic=True):
+        return self(np.asarray(observation)), None

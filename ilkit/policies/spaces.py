@@ -39,10 +39,33 @@ def space_from_json(data: dict[str, Any]) -> spaces.Space:
     raise ValueError(f"unsupported space type {kind!r}")
 
 
-def same_shape(a: spaces.Space, b: spaces.Space) -> bool:
-    """Whether a policy for space ``a`` can act in space ``b`` (type, shape, and n or bounds)."""
+def same_space(a: spaces.Space, b: spaces.Space, *, exact: bool = False) -> bool:
+    """Whether ``a`` and ``b`` match: the one space comparison in ilkit.
+
+    ``exact=False``: a policy for ``a`` can act in ``b`` (Discrete: n and start; Box: shape).
+    ``exact=True``: also the Box dtype and bounds (a dataset records exactly its task's spaces).
+    """
     if isinstance(a, spaces.Discrete) and isinstance(b, spaces.Discrete):
         return a.n == b.n and a.start == b.start
     if isinstance(a, spaces.Box) and isinstance(b, spaces.Box):
-        return a.shape == b.shape
-    return False
+        return a.shape == b.shape and (
+            not exact
+            or (
+                a.dtype == b.dtype
+                and np.array_equal(a.low, b.low)
+                and np.array_equal(a.high, b.high)
+            )
+        )
+    return exact and type(a) is type(b) and a == b
+
+
+def policy_misfit(policy: Any, env: Any, env_id: str) -> str | None:
+    """Why ``policy`` cannot act in ``env`` (its declared spaces differ), or None if it can.
+
+    A policy that declares no ``observation_space`` / ``action_space`` is taken on trust.
+    """
+    for name in ("observation_space", "action_space"):
+        space = getattr(policy, name, None)
+        if space is not None and not same_space(space, getattr(env, name)):
+            return f"policy {name} {space} does not fit {env_id}'s {getattr(env, name)}"
+    return None

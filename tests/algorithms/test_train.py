@@ -17,8 +17,8 @@ from click.testing import CliRunner
 from ilkit.algorithms import ConfigError, make_config, train
 from ilkit.cli import cli
 from ilkit.errors import IlkitError
-from ilkit.evaluation.evaluate import RandomPolicy, evaluate
-from ilkit.policies import load_policy
+from ilkit.evaluation.evaluate import evaluate
+from ilkit.policies import RandomPolicy, load_policy
 
 ENV = "ilkit/CartPole-v0"
 CLEAR_MARGIN = 100.0  # mean return to beat: ~4.5x a random policy's ~22

@@ -192,7 +192,7 @@ def test_bad_input_is_one_clear_error_and_leaves_nothing(policies):
 def test_full_disk_is_a_clear_error_and_leaves_nothing(policies, monkeypatch):
     import errno
 
-    import ilkit.datasets.atomic as atomic
+    import ilkit.atomic as atomic
 
     def no_space(*args, **kwargs):
         raise OSError(errno.ENOSPC, "No space left on device")

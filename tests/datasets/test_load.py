@@ -56,3 +56,21 @@ def test_load_arrays_peak_memory_stays_under_one_and_a_half_times_the_arrays(pol
     assert len(obs) == 24 * 500
     assert peak < 1.5 * size, (peak, size)
     assert str(datasets_root()) in str(ds.spec.data_path)
+
+
+def test_rewards_dataset_needs_the_offline_rl_opt_in(small_defaults):
+    """Issue 13, problem 8: asking for the rewards dataset's name does not hand out the reward."""
+    import os
+    from pathlib import Path
+
+    from ilkit import datasets
+    from ilkit.datasets.errors import DatasetError
+
+    root = Path(os.environ["MINARI_DATASETS_PATH"])
+    with pytest.raises(DatasetError, match="offline-RL dataset outside the HR-MDP"):
+        datasets.load("ilkit/CartPole/expert-withrewards-v0")
+    assert not list(root.rglob("metadata.json"))  # nothing was generated
+    ds = datasets.load("ilkit/CartPole/expert-withrewards-v0", offline_rl=True, progress=False)
+    assert float(ds[0].rewards.sum()) > 0  # the true reward, asked for by name
+    with pytest.raises(DatasetError, match="offline_rl=True"):
+        datasets.load("ilkit/CartPole/expert-withrewards-v0")  # stored now: still opt-in

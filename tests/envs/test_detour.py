@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 import ilkit.experts as experts
-from ilkit.envs import heldout_seeds, spec, training_seeds
+from ilkit.envs import spec, training_seeds, validation_seeds
 from ilkit.envs.detour import GOAL, GOAL_RADIUS, OBSTACLE_RADIUS, Detour
 from ilkit.evaluation import evaluate, make_scoring_env
 
@@ -64,7 +64,7 @@ def test_expert_scores_and_the_goal_absorbs():
     result = evaluate(experts.load(ENV), ENV, n_episodes=5)
     assert min(result.returns) > 14.0
     scorer = make_scoring_env(ENV)
-    obs, _ = scorer.reset(seed=heldout_seeds(1)[0])
+    obs, _ = scorer.reset(seed=validation_seeds(1)[0])
     expert = experts.load(ENV)
     rewards = []
     for _ in range(spec(ENV).horizon):

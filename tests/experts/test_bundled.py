@@ -9,7 +9,7 @@ import ilkit.experts as experts
 from ilkit.envs.dynamics import validate_action
 from ilkit.errors import IlkitError
 from ilkit.evaluation import evaluate
-from ilkit.evaluation.submissions import training_info
+from ilkit.leaderboard.submissions import training_info
 from ilkit.policies import ArtifactPolicy
 
 BUNDLED = experts.available()

@@ -112,3 +112,33 @@ def test_show_one_task_as_table():
 def test_show_unknown_task(env_id):
     result = CliRunner().invoke(cli, ["expert", "show", env_id])
     assert result.exit_code == 1 and result.output.startswith("error: unknown environment")
+
+
+def test_init_from_starts_at_the_artifacts_weights_and_refuses_another_architecture(tmp_path):
+    from ilkit.envs.tasks import spec
+    from ilkit.experts.hyperparams import hyperparams
+    from ilkit.experts.train import TrainConfig, TrainError, _build, _start_from
+
+    first = tmp_path / "first"
+    runner = CliRunner()
+    result = runner.invoke(cli, _train_args(first, 2000))
+    assert result.exit_code == 0, result.output
+    artifact = first / "expert"
+
+    config = TrainConfig(env_id=CARTPOLE, algo="ppo", timesteps=2000, seed=9)
+    model, venv = _build(spec(CARTPOLE), config, hyperparams(CARTPOLE, "ppo"))
+    fresh = {k: v.clone() for k, v in model.policy.state_dict().items()}
+    _start_from(str(artifact), model, venv, "ppo")
+    loaded = load_policy(artifact, device="cpu").module.state_dict()
+    started = model.policy.state_dict()
+    assert started.keys() == loaded.keys()
+    assert all(np.array_equal(started[k].numpy(), loaded[k].numpy()) for k in loaded)
+    assert any(not np.array_equal(fresh[k].numpy(), loaded[k].numpy()) for k in loaded)
+
+    params = hyperparams(CARTPOLE, "ppo")
+    params["policy_kwargs"] = {"net_arch": [8]}
+    other, other_venv = _build(spec(CARTPOLE), config, params)
+    with pytest.raises(TrainError, match="architecture"):
+        _start_from(str(artifact), other, other_venv, "ppo")
+    with pytest.raises(TrainError, match="not a sac policy"):
+        _start_from(str(artifact), model, venv, "sac")

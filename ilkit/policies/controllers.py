@@ -1,4 +1,5 @@
-"""Scripted experts for the classic-control tasks and Detour, registered as named controllers.
+"""Scripted controllers for the classic-control tasks and Detour (the bundled experts of those
+tasks).
 
 Each controller maps a batch of observations ``(n, obs_dim)`` to a batch of actions in the task's
 action space. The gains were chosen by a grid search on a vectorised copy of each task's
@@ -9,22 +10,18 @@ from __future__ import annotations
 
 import numpy as np
 
-from ilkit.policies.scripted import register_controller
-
 CARTPOLE = "cartpole_pd"
 MOUNTAINCAR = "mountaincar_energy"
 PENDULUM = "pendulum_swingup"
 DETOUR = "detour_either_side"
 
 
-@register_controller(CARTPOLE)
 def cartpole_pd(obs: np.ndarray) -> np.ndarray:
     """Push the cart under the pole: a PD law on the pole angle plus a weak pull to the centre."""
     x, x_dot, theta, theta_dot = np.asarray(obs, dtype=np.float64).T
     return (theta + 0.3 * theta_dot + 0.01 * x + 0.1 * x_dot > 0).astype(np.int64)
 
 
-@register_controller(MOUNTAINCAR)
 def mountaincar_energy(obs: np.ndarray) -> np.ndarray:
     """Pump energy by pushing along the velocity (actions: 0 left, 2 right).
 
@@ -37,7 +34,6 @@ def mountaincar_energy(obs: np.ndarray) -> np.ndarray:
     return np.where(push_right, 2, 0).astype(np.int64)
 
 
-@register_controller(PENDULUM)
 def pendulum_swingup(obs: np.ndarray) -> np.ndarray:
     """Energy-pumping swing-up, then a PD law that balances the pendulum upright.
 
@@ -72,7 +68,6 @@ DETOUR_WAYPOINT = (0.85, 0.0)
 """... toward this waypoint beside the obstacle (x mirrored for the left side)."""
 
 
-@register_controller(DETOUR)
 def detour_either_side(obs: np.ndarray) -> np.ndarray:
     """Go around the obstacle on one side, drawn 50/50 per episode and kept to the goal.
 
@@ -100,10 +95,10 @@ def detour_either_side(obs: np.ndarray) -> np.ndarray:
     return (delta / np.maximum(dist, 1e-12) * speed).astype(np.float32)
 
 
-# task id -> controller name
-SCRIPTED = {
-    "ilkit/CartPole-v0": CARTPOLE,
-    "ilkit/MountainCar-v0": MOUNTAINCAR,
-    "ilkit/Pendulum-v0": PENDULUM,
-    "ilkit/Detour-v0": DETOUR,
+# name (as a ``kind: scripted`` manifest writes it) -> controller
+CONTROLLERS = {
+    CARTPOLE: cartpole_pd,
+    MOUNTAINCAR: mountaincar_energy,
+    PENDULUM: pendulum_swingup,
+    DETOUR: detour_either_side,
 }

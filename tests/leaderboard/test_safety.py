@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 import torch as th
-from evalhelpers import (
+from policyhelpers import (
     BAD,
     CARTPOLE,
     GOOD,
@@ -25,15 +25,15 @@ from evalhelpers import (
 )
 
 from ilkit.evaluation import evaluate
-from ilkit.evaluation.safety import (
+from ilkit.leaderboard.safety import (
     Limits,
     SubmissionError,
     UnsafeSubmissionError,
-    check_tree,
-    read_zip_member,
+    copy_tree,
     safe_extract,
 )
-from ilkit.evaluation.submissions import discover, find_policies, load_declared
+from ilkit.leaderboard.submissions import discover, find_policies
+from ilkit.policies.declared import UnsafeFileError, load_declared, read_zip_member
 
 
 def _zip(path: Path, members: dict[str, bytes]) -> Path:
@@ -125,11 +125,11 @@ def test_directory_submission_with_oversized_file_or_symlink_is_rejected(tmp_pat
     sub = save_cartpole(tmp_path / "sub")
     (sub / "notes.bin").write_bytes(b"\0" * 5000)
     with pytest.raises(UnsafeSubmissionError, match="larger than"):
-        check_tree(sub, Limits(max_file_bytes=1000))
+        copy_tree(sub, tmp_path / "copy1", Limits(max_file_bytes=1000))
     (sub / "notes.bin").unlink()
     os.symlink("/etc/passwd", sub / "link")
     with pytest.raises(UnsafeSubmissionError, match="symbolic link"):
-        check_tree(sub)
+        copy_tree(sub, tmp_path / "copy2")
 
 
 def test_discover_records_unsafe_archives_without_stopping(tmp_path):
@@ -159,7 +159,7 @@ def test_sb3_zip_with_pickle_payload_in_policy_pth_is_refused(tmp_path):
     good = sb3_zip(tmp_path / "good.zip")
     poison_sb3_zip(good, tmp_path / "evil.zip", "policy.pth", torch_payload(marker))
     manifest = declared_manifest(tmp_path / "evil.json", "evil.zip")
-    with pytest.raises(UnsafeSubmissionError, match="unpickling"):
+    with pytest.raises(UnsafeFileError, match="unpickling"):
         load_declared(manifest, device="cpu")
     assert not marker.exists()
 
@@ -194,7 +194,7 @@ def test_declared_pickle_weights_are_refused(tmp_path, name):
     payload = pickle_payload(marker) if name.endswith(".pkl") else torch_payload(marker)
     (tmp_path / name).write_bytes(payload)
     manifest = declared_manifest(tmp_path / "sub.json", name)
-    with pytest.raises(UnsafeSubmissionError, match="pickle|unpickling"):
+    with pytest.raises(UnsafeFileError, match="pickle|unpickling"):
         load_declared(manifest, device="cpu")
     assert not marker.exists()
 
@@ -202,13 +202,13 @@ def test_declared_pickle_weights_are_refused(tmp_path, name):
 def test_declared_weights_outside_the_submission_are_refused(tmp_path):
     (tmp_path / "sub").mkdir()
     manifest = declared_manifest(tmp_path / "sub" / "m.json", "../../elsewhere.pt")
-    with pytest.raises(UnsafeSubmissionError, match="leaves"):
+    with pytest.raises(UnsafeFileError, match="leaves"):
         load_declared(manifest, device="cpu")
 
 
 def test_declared_weights_only_files_load(tmp_path):
     """An SB3 .zip and a plain state dict .pt both load (weights_only) and act like the source."""
-    from evalhelpers import linear_cartpole
+    from policyhelpers import linear_cartpole
 
     sb3_zip(tmp_path / "good.zip", GOOD)
     th.save(linear_cartpole(BAD).state_dict(), tmp_path / "bad.pt")
@@ -222,7 +222,7 @@ def test_sb3_zip_member_names_are_checked(tmp_path):
     good = sb3_zip(tmp_path / "good.zip")
     with zipfile.ZipFile(good, "a") as archive:
         archive.writestr("../../outside", b"x")
-    with pytest.raises(UnsafeSubmissionError, match="escapes"):
+    with pytest.raises(UnsafeFileError, match="escapes"):
         read_zip_member(good, "policy.pth")
 
 
@@ -239,4 +239,4 @@ def test_touchfile_is_not_importable_by_reference():
     """The payload pickles ``os.system`` itself, not this test module's class."""
     import pickle
 
-    assert b"evalhelpers" not in pickle.dumps(TouchFile(Path("x")))
+    assert b"policyhelpers" not in pickle.dumps(TouchFile(Path("x")))

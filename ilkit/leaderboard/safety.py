@@ -1,31 +1,45 @@
-"""Reading files that strangers send: archives, SB3 zips and weights, never a pickle.
+"""Reading archives and folders that strangers send.
 
 Everything here treats its input as hostile. Archive members are checked before a byte is
-written (no ``..``, no absolute paths, no links or devices, size caps that count the bytes
-actually read, not the sizes the archive declares), and weights are read with safetensors or
-``torch.load(weights_only=True)``, whose unpickler refuses anything but tensors and containers.
+written (no ``..``, no absolute paths, no links or devices, no duplicate names, size caps that
+count the bytes actually read, not the sizes the archive declares), and whatever a corrupt,
+truncated or encrypted archive raises becomes a one-line :class:`SubmissionError`. Weights are
+read by :mod:`ilkit.policies.declared` (safetensors or ``torch.load(weights_only=True)``).
 """
 
 from __future__ import annotations
 
-import io
+import lzma
 import os
-import shutil
 import stat
 import tarfile
-import tempfile
 import zipfile
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import IO, Any
 
+from ilkit.atomic import staged_directory
 from ilkit.errors import IlkitError
 
 MB = 2**20
 CHUNK = 1 << 16
 ARCHIVE_SUFFIXES = (".zip", ".tar.gz", ".tgz", ".tar")
-PICKLE_SUFFIXES = (".pkl", ".pickle", ".joblib", ".npy", ".npz", ".cloudpickle")
+# What a corrupt, truncated or encrypted archive raises while it is read: zlib.error (bad deflate
+# data), RuntimeError (an encrypted zip member), EOFError / tarfile errors (truncation), ...
+UNREADABLE = (
+    zipfile.BadZipFile,
+    zipfile.LargeZipFile,
+    tarfile.TarError,
+    zlib.error,
+    lzma.LZMAError,
+    EOFError,
+    OSError,
+    RuntimeError,
+    ValueError,
+    NotImplementedError,
+)
 
 
 class SubmissionError(IlkitError):
@@ -79,9 +93,7 @@ def _copy_capped(src: IO[bytes], dst: IO[bytes], name: str, limits: Limits, used
                 f"archive member {name!r} is larger than {limits.max_file_bytes} bytes"
             )
         if used + size > limits.max_total_bytes:
-            raise UnsafeSubmissionError(
-                f"archive unpacks to more than {limits.max_total_bytes} bytes"
-            )
+            raise UnsafeSubmissionError(f"submission is larger than {limits.max_total_bytes} bytes")
         dst.write(chunk)
     return size
 
@@ -122,36 +134,42 @@ def safe_extract(archive_path: Path, dest: Path, limits: Limits = Limits()) -> P
     Every member name and size is checked, and bytes are counted while copying; on any problem
     nothing is left at ``dest``.
     """
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{dest.name}.", dir=dest.parent))
-    try:
-        used = 0
-        name = archive_path.name.lower()
+    used = 0
+    name = archive_path.name.lower()
+    seen: set[PurePosixPath] = set()
+
+    def extract(member: str, is_dir: bool, opener) -> int:
+        rel = check_member_name(member)
+        if rel in seen and not is_dir:
+            raise UnsafeSubmissionError(f"archive has two members named {member!r}")
+        seen.add(rel)
+        return _extract_one(rel, is_dir, opener, tmp, limits, used)
+
+    with staged_directory(dest, replace=True) as tmp:
         try:
             if name.endswith(".zip"):
                 with zipfile.ZipFile(archive_path) as archive:
                     for member, is_dir, info in _zip_members(archive, limits):
-                        used += _extract_one(
-                            member, is_dir, lambda i=info: archive.open(i), tmp, limits, used
-                        )
+                        used += extract(member, is_dir, lambda i=info: archive.open(i))
             else:
                 with tarfile.open(archive_path, "r:*") as archive:
                     for member, is_dir, info in _tar_members(archive, limits):
-                        used += _extract_one(
-                            member, is_dir, lambda i=info: archive.extractfile(i), tmp, limits, used
-                        )
-        except (zipfile.BadZipFile, tarfile.TarError, EOFError, OSError) as err:
-            raise SubmissionError(f"{archive_path.name} is not a readable archive: {err}") from None
-        if dest.exists():
-            shutil.rmtree(dest)
-        os.replace(tmp, dest)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+                        used += extract(member, is_dir, lambda i=info: archive.extractfile(i))
+        except UNREADABLE as err:
+            reason = str(err).strip().splitlines()[0][:200] if str(err).strip() else ""
+            if isinstance(err, RuntimeError) and "encrypted" in reason:
+                reason = "a member is encrypted (password-protected archives are refused)"
+            raise SubmissionError(
+                f"{archive_path.name} is not a readable archive: {type(err).__name__}"
+                + (f": {reason}" if reason else "")
+            ) from None
     return dest
 
 
-def _extract_one(member: str, is_dir: bool, opener, root: Path, limits: Limits, used: int) -> int:
-    rel = check_member_name(member)
+def _extract_one(
+    rel: PurePosixPath, is_dir: bool, opener, root: Path, limits: Limits, used: int
+) -> int:
+    member = str(rel)
     target = root.joinpath(*rel.parts)
     if is_dir:
         target.mkdir(parents=True, exist_ok=True)
@@ -161,65 +179,40 @@ def _extract_one(member: str, is_dir: bool, opener, root: Path, limits: Limits, 
         return _copy_capped(src, dst, member, limits, used)
 
 
-def check_tree(root: Path, limits: Limits = Limits()) -> None:
-    """Refuse a submission directory holding links, special files or oversized files."""
-    total = 0
-    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
-        for name in dirnames + filenames:
+def copy_tree(src: Path, dest: Path, limits: Limits = Limits()) -> None:
+    """Copy a submission directory into ``dest`` (an empty directory), checking as it copies.
+
+    Links, special files and oversized files are refused. Each file is opened without following
+    links and copied with its bytes counted, so what is hashed and scored afterwards is this
+    copy: a file swapped in the original folder later changes nothing.
+    """
+    used, count = 0, 0
+    dest.mkdir(parents=True, exist_ok=True)
+    for dirpath, dirnames, filenames in os.walk(src, followlinks=False):
+        rel_dir = Path(dirpath).relative_to(src)
+        for name in sorted(dirnames + filenames):
             path = Path(dirpath, name)
+            rel = rel_dir / name
+            count += 1
+            if count > limits.max_members:
+                raise UnsafeSubmissionError(f"submission has more than {limits.max_members} files")
             info = path.lstat()
             if stat.S_ISLNK(info.st_mode):
-                raise UnsafeSubmissionError(f"{path.relative_to(root)} is a symbolic link")
+                raise UnsafeSubmissionError(f"{rel} is a symbolic link")
             if stat.S_ISDIR(info.st_mode):
+                (dest / rel).mkdir(parents=True, exist_ok=True)
                 continue
             if not stat.S_ISREG(info.st_mode):
-                raise UnsafeSubmissionError(f"{path.relative_to(root)} is not a regular file")
+                raise UnsafeSubmissionError(f"{rel} is not a regular file")
             if info.st_size > limits.max_file_bytes:
-                raise UnsafeSubmissionError(
-                    f"{path.relative_to(root)} is larger than {limits.max_file_bytes} bytes"
-                )
-            total += info.st_size
-            if total > limits.max_total_bytes:
-                raise UnsafeSubmissionError(
-                    f"submission is larger than {limits.max_total_bytes} bytes"
-                )
-
-
-def read_zip_member(zip_path: Path, member: str, limits: Limits = Limits()) -> bytes:
-    """One member of a zip file (e.g. SB3's ``policy.pth``), after checking every member name."""
-    try:
-        with zipfile.ZipFile(zip_path) as archive:
-            found = None
-            for name, is_dir, info in _zip_members(archive, limits):
-                check_member_name(name)
-                if name == member and not is_dir:
-                    found = info
-            if found is None:
-                raise SubmissionError(f"{zip_path.name} has no member {member!r}")
-            buffer = io.BytesIO()
-            with archive.open(found) as src:
-                _copy_capped(src, buffer, member, limits, 0)
-            return buffer.getvalue()
-    except (zipfile.BadZipFile, OSError) as err:
-        raise SubmissionError(f"{zip_path.name} is not a readable zip file: {err}") from None
-
-
-def load_state_dict_bytes(data: bytes, origin: str) -> dict[str, Any]:
-    """A ``torch.save``-d state dict, read with ``weights_only=True`` (refuses pickled code)."""
-    import torch as th
-
-    try:
-        state = th.load(io.BytesIO(data), map_location="cpu", weights_only=True)
-    except Exception as err:  # the restricted unpickler raises UnpicklingError and friends
-        lines = [ln.strip() for ln in str(err).splitlines() if ln.strip()]
-        # torch explains at length; the line naming the refused global is the useful one
-        detail = next(
-            (ln for ln in lines if "Unsupported" in ln or "GLOBAL" in ln),
-            lines[0] if lines else type(err).__name__,
-        )
-        raise UnsafeSubmissionError(
-            f"{origin} would need unpickling (refused): {detail[:200]}"
-        ) from None
-    if not isinstance(state, dict) or not all(isinstance(v, th.Tensor) for v in state.values()):
-        raise SubmissionError(f"{origin} is not a state dict of tensors")
-    return dict(state)
+                raise UnsafeSubmissionError(f"{rel} is larger than {limits.max_file_bytes} bytes")
+            try:
+                fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+            except OSError as err:  # swapped for a link since the walk: ELOOP
+                raise UnsafeSubmissionError(f"{rel} cannot be read: {err.strerror}") from None
+            with os.fdopen(fd, "rb") as f:
+                if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):
+                    raise UnsafeSubmissionError(f"{rel} is not a regular file")
+                (dest / rel).parent.mkdir(parents=True, exist_ok=True)
+                with open(dest / rel, "xb") as out:
+                    used += _copy_capped(f, out, str(rel), limits, used)

@@ -1,11 +1,14 @@
 """Regenerate ``ilkit/envs/references.json``: random and expert reference returns per task.
 
-The random reference is uniform random actions (:class:`ilkit.evaluation.RandomPolicy`, seed 0)
+A developer script: it writes into the source tree beside it (``../ilkit/envs/``), never into
+an installed package; the package only reads the file (``ilkit.envs.spec``).
+
+The random reference is uniform random actions (:class:`ilkit.policies.RandomPolicy`, seed 0)
 over the 50 held-out seeds; the expert reference is the bundled expert's manifest figure (which
 was measured on the same seeds). ``ilkit.envs.spec()`` reads the file, and normalized scores use
 it: ``(R - random) / (expert - random)``.
 
-Usage: ``python -m ilkit.experts.references [--expert-only] [TASK_ID ...]``
+Usage: ``python scripts/update_references.py [--expert-only] [TASK_ID ...]``
 (``--expert-only`` keeps the stored random figures and refreshes only the expert ones).
 """
 
@@ -13,21 +16,22 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import tempfile
-from importlib import resources
 from pathlib import Path
 from typing import Any
+
+from ilkit import atomic
 
 N_EPISODES = 50
 
 
 def references_path() -> Path:
-    return Path(str(resources.files("ilkit.envs").joinpath("references.json")))
+    return Path(__file__).resolve().parents[1] / "ilkit" / "envs" / "references.json"
 
 
 def random_reference(env_id: str, n_episodes: int = N_EPISODES) -> dict[str, Any]:
-    from ilkit.evaluation import RandomPolicy, evaluate, make_scoring_env
+    from ilkit.envs.scoring import make_scoring_env
+    from ilkit.evaluation import evaluate
+    from ilkit.policies import RandomPolicy
 
     env = make_scoring_env(env_id)
     policy = RandomPolicy(env.action_space, seed=0)
@@ -65,10 +69,7 @@ def regenerate(env_ids: list[str] | None = None, *, expert_only: bool = False) -
         shown = f"{expert['mean']:.1f}" if expert else "none"
         log(f"{env_id}: random {entry['random']['mean']:.1f}, expert {shown}")
     ordered = {i: refs[i] for i in TASKS if i in refs}
-    fd, tmp = tempfile.mkstemp(prefix=".references.", dir=path.parent)
-    with os.fdopen(fd, "w") as f:
-        f.write(json.dumps(ordered, indent=2) + "\n")
-    os.replace(tmp, path)
+    atomic.write_text(path, json.dumps(ordered, indent=2) + "\n")
     return ordered
 
 

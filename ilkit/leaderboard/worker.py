@@ -5,19 +5,25 @@ Each job (one submission x one task, all its seed cells) runs in a fresh process
 its own address space (nothing it does reaches the parent) without paying the seconds of those
 imports again. The child
 
-* caps its address space (``RLIMIT_AS``; not with CUDA, whose reservations exceed any cap),
-  its CPU time and core dumps, and dies with the forkserver (``PR_SET_PDEATHSIG``);
+* caps its CPU time and core dumps, and dies with the forkserver (``PR_SET_PDEATHSIG``);
 * sends its own stdout/stderr to a log file, so library chatter never reaches the CLI's output;
-* loads the policy (weights only) and, for each seed index ``k``, scores ``N`` episodes on the
-  held-out seeds ``2**31 + k*N + i``, sending one JSON message per finished cell, or one
-  ``{"type": "error"}`` message (JSON over a pipe: the parent never unpickles child data).
+* loads the policy (weights only) and scores each cell's episodes on the seeds the job gives
+  (the parent derives them from the board's seed split), sending one JSON message per finished
+  cell, or one ``{"type": "error"}`` message (JSON over a pipe: the parent never unpickles
+  child data).
 
-The parent (:func:`run_job`) enforces the wall-clock limit, polls the child's resident memory
-(so the memory limit holds with CUDA too), kills the child on a breach, and turns crashes,
-signals and error messages into failed cells with a reason.
+The parent (:func:`run_job`) enforces the wall-clock limit and the memory limit, kills the child
+on a breach, and turns crashes, signals and error messages into failed cells with a reason.
 
-``python -m ilkit.evaluation.worker --memory-mb M < job.json`` runs one job in the foreground
-(JSON lines on stdout), for debugging a submission by hand.
+The memory limit is on *resident* memory (the child's process tree, polled from ``/proc``),
+not on address space: ``RLIMIT_AS`` is not a memory limit on Python 3.12+ with torch (its
+reservations fail a plain safetensors load under a 4 GB cap while little is resident), nor with
+CUDA. A cgroup v2 ``memory.max`` would need a delegated cgroup, which a process generally
+cannot create for its own child (cgroup v2's no-internal-processes rule), so polling is the one
+mechanism that works everywhere.
+
+``python -m ilkit.leaderboard.worker < job.json`` runs one job in the foreground (JSON lines on
+stdout), for debugging a submission by hand.
 """
 
 from __future__ import annotations
@@ -34,7 +40,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-RSS_POLL_S = 0.5
+RSS_POLL_S = 0.1
 MEMORY_MARKERS = (
     "can't allocate memory",
     "out of memory",
@@ -43,23 +49,13 @@ MEMORY_MARKERS = (
     "memoryerror",
 )
 # Imported once by the forkserver, inherited by every worker it forks.
-PRELOAD = ["ilkit.evaluation._preload"]
-
-
-def seeds_for(seed_index: int, episodes: int) -> list[int]:
-    """Held-out episode seeds of one cell (disjoint across seed indices)."""
-    from ilkit.envs.seeds import HELDOUT_BASE
-
-    return [HELDOUT_BASE + seed_index * episodes + i for i in range(episodes)]
+PRELOAD = ["ilkit.leaderboard._preload"]
 
 
 # --- child side ------------------------------------------------------------------------------
 
 
-def _limit_self(memory_mb: int, cpu_seconds: int) -> None:
-    if memory_mb > 0:
-        cap = memory_mb * 2**20
-        resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
+def _limit_self(cpu_seconds: int) -> None:
     if cpu_seconds > 0:
         resource.setrlimit(resource.RLIMIT_CPU, (cpu_seconds, cpu_seconds + 5))
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
@@ -73,14 +69,15 @@ def _limit_self(memory_mb: int, cpu_seconds: int) -> None:
 
 def _classify(err: BaseException) -> str:
     from ilkit.errors import InvalidActionError
-    from ilkit.evaluation.safety import UnsafeSubmissionError
+    from ilkit.leaderboard.safety import UnsafeSubmissionError
+    from ilkit.policies.declared import UnsafeFileError
 
     text = f"{type(err).__name__}: {err}".lower()
     if isinstance(err, MemoryError) or any(m in text for m in MEMORY_MARKERS):
         return "memory"
     if isinstance(err, InvalidActionError):
         return "invalid_action"
-    if isinstance(err, UnsafeSubmissionError):
+    if isinstance(err, (UnsafeSubmissionError, UnsafeFileError)):
         return "unsafe"
     return "error"
 
@@ -94,13 +91,13 @@ def evaluate_job(
 
         torch.set_num_threads(1)
         from ilkit.evaluation.evaluate import evaluate
-        from ilkit.evaluation.submissions import load_ref
+        from ilkit.leaderboard.submissions import load_ref
 
         device = job.get("device", "cpu")
         policy = load_ref(job["policy"], device=device)
-        for k in job["seed_indices"]:
+        for cell in job["cells"]:
             start = time.time()
-            seeds = seeds_for(k, job["episodes"])
+            k, seeds = cell["seed_index"], cell["seeds"]
             result = evaluate(
                 policy, job["env_id"], n_episodes=len(seeds), seeds=seeds, device=device
             )
@@ -109,7 +106,6 @@ def evaluate_job(
                     "type": "cell",
                     "seed_index": k,
                     "returns": list(result.returns),
-                    "seeds": seeds,
                     "elapsed_s": round(time.time() - start, 3),
                 }
             )
@@ -133,7 +129,7 @@ def _child(job: dict[str, Any], conn, log_path: str, memory_mb: int, cpu_s: int)
     log = os.open(log_path, os.O_WRONLY | os.O_APPEND)
     os.dup2(log, 1)
     os.dup2(log, 2)
-    _limit_self(memory_mb, cpu_s)
+    _limit_self(cpu_s)
 
     def send(message: dict[str, Any]) -> None:
         conn.send_bytes(json.dumps(message).encode())
@@ -144,16 +140,15 @@ def _child(job: dict[str, Any], conn, log_path: str, memory_mb: int, cpu_s: int)
 
 
 def child_main(argv: list[str] | None = None) -> int:
-    """``python -m ilkit.evaluation.worker``: one job from stdin, JSON lines on stdout."""
-    parser = argparse.ArgumentParser(prog="python -m ilkit.evaluation.worker")
-    parser.add_argument("--memory-mb", type=int, default=0)
+    """``python -m ilkit.leaderboard.worker``: one job from stdin, JSON lines on stdout."""
+    parser = argparse.ArgumentParser(prog="python -m ilkit.leaderboard.worker")
     parser.add_argument("--cpu-seconds", type=int, default=0)
     args = parser.parse_args(argv)
-    _limit_self(args.memory_mb, args.cpu_seconds)
+    _limit_self(args.cpu_seconds)
     protocol = os.fdopen(os.dup(1), "w", buffering=1)
     os.dup2(2, 1)  # anything a library prints goes to stderr, not into the protocol
     job = json.loads(sys.stdin.read())
-    return evaluate_job(job, lambda m: protocol.write(json.dumps(m) + "\n"), args.memory_mb)
+    return evaluate_job(job, lambda m: protocol.write(json.dumps(m) + "\n"), 0)
 
 
 # --- parent side -----------------------------------------------------------------------------
@@ -175,17 +170,16 @@ def run_job(
     timeout_s: float,
     memory_mb: int,
     on_cell=None,
-    address_limit: bool = True,
 ) -> list[dict[str, Any]]:
     """Run one job in a fresh worker process; return one result per seed index.
 
-    Each result is ``{"seed_index", "status": "ok"|"failed", "returns", "seeds", "reason",
-    "failure_kind", "elapsed_s"}``. ``on_cell(result)`` is called as each one is known, so the
-    caller can store finished cells while the rest are still running. Memory is capped twice:
-    ``RLIMIT_AS`` in the child (unless ``address_limit`` is False or the device is CUDA) and
-    the child's resident memory, polled here.
+    ``job["cells"]`` lists ``{"seed_index", "seeds"}``. Each result is ``{"seed_index",
+    "status": "ok"|"failed", "returns", "reason", "failure_kind", "elapsed_s"}`` (no seeds: on
+    the test split they are secret). ``on_cell(result)`` is called as each one is known, so the
+    caller can store finished cells while the rest are still running. ``memory_mb`` caps the
+    resident memory of the child and its descendants, polled every :data:`RSS_POLL_S`.
     """
-    pending = list(job["seed_indices"])
+    pending = [cell["seed_index"] for cell in job["cells"]]
     results: list[dict[str, Any]] = []
 
     def emit(result: dict[str, Any]) -> None:
@@ -193,8 +187,6 @@ def run_job(
         if on_cell is not None:
             on_cell(result)
 
-    cuda = str(job.get("device", "cpu")).startswith("cuda")
-    rlimit_mb = memory_mb if address_limit and not cuda else 0
     ctx = _forkserver()
     error: dict[str, Any] | None = None
     timed_out = over_memory = False
@@ -202,7 +194,7 @@ def run_job(
         receiver, sender = ctx.Pipe(duplex=False)
         proc = ctx.Process(
             target=_child,
-            args=(job, sender, log.name, rlimit_mb, int(timeout_s) + 10),
+            args=(job, sender, log.name, memory_mb, int(timeout_s) + 10),
             daemon=True,
         )
         started = time.monotonic()
@@ -214,8 +206,8 @@ def run_job(
                 timed_out = True
                 break
             if not receiver.poll(min(remaining, RSS_POLL_S)):
-                if memory_mb > 0 and _rss_mb(proc.pid) > memory_mb:
-                    over_memory = True  # resident memory: holds with CUDA too
+                if memory_mb > 0 and _tree_rss_mb(proc.pid) > memory_mb:
+                    over_memory = True
                     break
                 continue
             try:
@@ -231,7 +223,6 @@ def run_job(
                         "seed_index": message["seed_index"],
                         "status": "ok",
                         "returns": message["returns"],
-                        "seeds": message["seeds"],
                         "reason": None,
                         "failure_kind": None,
                         "elapsed_s": message.get("elapsed_s"),
@@ -262,7 +253,6 @@ def run_job(
                     "seed_index": k,
                     "status": "failed",
                     "returns": None,
-                    "seeds": None,
                     "reason": reason,
                     "failure_kind": kind,
                     "elapsed_s": None,
@@ -281,6 +271,29 @@ def _rss_mb(pid: int | None) -> float:
     except (FileNotFoundError, ProcessLookupError, ValueError):
         pass
     return 0.0
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        with open(f"/proc/{pid}/task/{pid}/children") as f:
+            return [int(c) for c in f.read().split()]
+    except (FileNotFoundError, ProcessLookupError, ValueError):
+        return []
+
+
+def _tree_rss_mb(pid: int | None) -> float:
+    """Resident memory of a process and its descendants (a policy cannot fork around the cap)."""
+    if pid is None:
+        return 0.0
+    total, todo, seen = 0.0, [pid], set()
+    while todo:
+        p = todo.pop()
+        if p in seen:
+            continue
+        seen.add(p)
+        total += _rss_mb(p)
+        todo += _children(p)
+    return total
 
 
 def _parse(data: bytes) -> dict[str, Any] | None:

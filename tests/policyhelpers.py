@@ -18,7 +18,7 @@ from typing import Any
 import torch as th
 from stable_baselines3.common.policies import ActorCriticPolicy
 
-from ilkit.evaluation.scoring import make_scoring_env
+from ilkit.envs.scoring import make_scoring_env
 from ilkit.policies import save_policy
 
 CARTPOLE = "ilkit/CartPole-v0"

@@ -1,7 +1,9 @@
 """Leaderboard reports: JSON (everything), CSV and Markdown (one row per entry), static HTML.
 
-The HTML page is one self-contained file (inline CSS, JS and SVG; no server, no network): a
-table that sorts when a header is clicked, and a plot of each entry's score with its CI.
+Every report names its seed split (and the secret's fingerprint on the test split; never the
+secret or a test seed) and explains each statistic in one sentence. The HTML page is one
+self-contained file (inline CSS, JS and SVG; no server, no network): a table that sorts when a
+header is clicked, and a plot of each entry's score with its CI.
 """
 
 from __future__ import annotations
@@ -13,7 +15,30 @@ import json
 from pathlib import Path
 from typing import Any
 
-from ilkit.evaluation.store import atomic_write_text
+from ilkit.atomic import write_text
+from ilkit.errors import IlkitError
+
+FORMAT = "ilkit-leaderboard"
+
+
+def read_board(out: Path) -> dict[str, Any]:
+    """The board a run wrote into ``out``; a missing or corrupt file is a one-line error."""
+    path = out / "leaderboard.json"
+    if not path.is_file():
+        raise IlkitError(f"{out} has no leaderboard.json (run `ilkit leaderboard run` first)")
+    try:
+        board = json.loads(path.read_text(encoding="utf-8"))
+    except (ValueError, UnicodeDecodeError, RecursionError) as err:
+        raise IlkitError(f"{path} is corrupt ({str(err)[:100]}): run the board again") from None
+    if not isinstance(board, dict) or board.get("format") != FORMAT:
+        raise IlkitError(f"{path} is not an ilkit leaderboard: run the board again")
+    try:
+        to_markdown(board)  # every field the reports read is there and of its type
+    except (KeyError, TypeError, ValueError, AttributeError, IndexError):
+        raise IlkitError(
+            f"{path} is incomplete or from another ilkit version: run the board again"
+        ) from None
+    return board
 
 
 def _fmt(value: float | None, digits: int = 3) -> str:
@@ -35,15 +60,23 @@ def _known(value: Any) -> str:
 
 
 def track_label(track: dict[str, Any]) -> str:
-    """``offline`` / ``online`` / ``unknown`` from the entry's training manifest(s)."""
+    """``offline`` / ``online`` / ``unknown``, and who says so: ``declared`` unless ilkit ran it."""
+    if track.get("source") == "reference":
+        return "reference"
     offline = track.get("offline")
-    return "unknown" if offline is None else ("offline" if offline else "online")
+    mode = "unknown" if offline is None else ("offline" if offline else "online")
+    return f"{mode} ({track.get('source', 'declared')})"
 
 
 def rank_label(entry: dict[str, Any]) -> str:
-    if entry["rank"] is None:
-        return "-"
-    return f"{entry['rank']}=" if entry["tied_with"] else str(entry["rank"])
+    if entry.get("reference"):
+        return "ref"
+    return "-" if entry["rank"] is None else str(entry["rank"])
+
+
+def split_line(board: dict[str, Any]) -> str:
+    split = board["split"]
+    return f"Seed split: {split['description']}."
 
 
 def status_label(entry: dict[str, Any]) -> str:
@@ -53,17 +86,27 @@ def status_label(entry: dict[str, Any]) -> str:
     return "failed: " + ", ".join(kinds)
 
 
+def _point(stat: dict[str, Any] | None) -> float | None:
+    return stat["point"] if stat else None
+
+
+def _bounds(stat: dict[str, Any] | None) -> list[float | None]:
+    return stat["ci"] if stat else [None, None]
+
+
 def grouped_failures(board: dict[str, Any]) -> list[tuple[str, str, list[int], str, str]]:
     """``(entry, env_id, seed indices, kind, reason)``: one line per distinct failure."""
     groups: dict[tuple[str, str, str, str], list[int]] = {}
     for e in board["entries"]:
         for f in e["failures"]:
-            key = (e["name"], f["env_id"], f["kind"], str(f["reason"]))
+            name = f"{e['name']} run {f['run']}" if f.get("run") else e["name"]
+            key = (name, f["env_id"], f["kind"], str(f["reason"]))
             groups.setdefault(key, []).append(f["seed_index"])
     return [(name, env, seeds, kind, reason) for (name, env, kind, reason), seeds in groups.items()]
 
 
 def _seeds(indices: list[int]) -> str:
+    indices = sorted(set(indices))
     return ("seed " if len(indices) == 1 else "seeds ") + ", ".join(map(str, indices))
 
 
@@ -71,15 +114,18 @@ def rows(board: dict[str, Any]) -> list[dict[str, Any]]:
     """One flat row per entry (the CSV, Markdown and HTML tables)."""
     out = []
     for e in board["entries"]:
-        agg = e["aggregate"] or {}
         row: dict[str, Any] = {
             "rank": rank_label(e),
             "entry": e["name"],
             "status": status_label(e),
-            "score": e["score"],
-            "iqm": agg.get("point"),
-            "iqm_low": (agg.get("ci") or [None, None])[0],
-            "iqm_high": (agg.get("ci") or [None, None])[1],
+            "score": _point(e["score"]),
+            "score_low": _bounds(e["score"])[0],
+            "score_high": _bounds(e["score"])[1],
+            "p_improvement_next": e["p_improvement_next"],
+            "iqm_runs": _point(e["iqm_runs"]),
+            "iqm_runs_low": _bounds(e["iqm_runs"])[0],
+            "iqm_runs_high": _bounds(e["iqm_runs"])[1],
+            "split": board["split"]["name"],
             "track": track_label(e["track"]),
             "env_steps": e["track"].get("env_steps"),
             "expert_queries": e["track"].get("expert_queries"),
@@ -92,6 +138,7 @@ def rows(board: dict[str, Any]) -> list[dict[str, Any]]:
             row[f"{name} low"] = (stats.get("ci") or [None, None])[0]
             row[f"{name} high"] = (stats.get("ci") or [None, None])[1]
             row[f"{name} normalized"] = stats.get("normalized")
+            row[f"{name} failed cells"] = stats.get("n_failed_cells")
         out.append(row)
     return out
 
@@ -117,13 +164,24 @@ def _md_escape(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
+def _p(value: float | None) -> str:
+    return "" if value is None else f"{value:.2f}"
+
+
+def statistics_lines(board: dict[str, Any]) -> list[str]:
+    return [f"- {text}" for text in board["statistics"].values()]
+
+
 def to_markdown(board: dict[str, Any]) -> str:
     cfg = board["config"]
     tasks = [t["env_id"] for t in board["tasks"]]
+    runs = any(e["iqm_runs"] for e in board["entries"])
     head = [
         "rank",
         "entry",
-        "IQM normalized [95% CI]",
+        "score [95% CI]",
+        "P(> next)",
+        *(["IQM over runs [95% CI]"] if runs else []),
         *[f"{_short(t)} return [95% CI]" for t in tasks],
         "track",
         "env steps",
@@ -134,16 +192,26 @@ def to_markdown(board: dict[str, Any]) -> str:
     lines = [
         "# ilkit leaderboard",
         "",
+        split_line(board),
+        "",
         f"{len(board['entries'])} entries x {len(tasks)} tasks x {cfg['seeds']} seeds x "
-        f"{cfg['episodes']} episodes (held-out seeds). Ranked by {board['rank_basis']}; "
-        "`=` marks entries whose CIs overlap (not distinguishable).",
+        f"{cfg['episodes']} episodes. Ranked by {board['rank_basis']}. "
+        "`ref` rows are references the operator added, not ranked.",
+        "",
+        *statistics_lines(board),
         "",
         "| " + " | ".join(head) + " |",
         "|" + "|".join("---" for _ in head) + "|",
     ]
     for e in board["entries"]:
-        agg = e["aggregate"] or {}
-        cells = [rank_label(e), _md_escape(e["name"]), _ci(agg.get("point"), agg.get("ci"))]
+        cells = [
+            rank_label(e),
+            _md_escape(e["name"]),
+            _ci(_point(e["score"]), e["score"] and e["score"]["ci"]),
+            _p(e["p_improvement_next"]),
+        ]
+        if runs:
+            cells.append(_ci(_point(e["iqm_runs"]), e["iqm_runs"] and e["iqm_runs"]["ci"]))
         for t in tasks:
             stats = e["tasks"].get(t) or {}
             cells.append(_ci(stats.get("mean"), stats.get("ci")))
@@ -170,15 +238,11 @@ def _svg_plot(board: dict[str, Any]) -> str:
     """Horizontal points with CI whiskers: the score each entry is ranked by."""
     points = []
     for e in board["entries"]:
-        if e["aggregate"]:
-            points.append((e["name"], e["aggregate"]["point"], *e["aggregate"]["ci"]))
-        elif e["score"] is not None and len(board["tasks"]) == 1:
-            stats = e["tasks"][board["tasks"][0]["env_id"]]
-            points.append((e["name"], stats["mean"], *stats["ci"]))
+        if e["score"]:
+            points.append((e["name"], e["score"]["point"], *e["score"]["ci"]))
     if not points:
-        return "<p>No entry has a score to plot.</p>"
-    normalized = any(e["aggregate"] for e in board["entries"])
-    refs = (0.0, 1.0) if normalized else ()  # random and expert on the normalized scale
+        return "<p>No entry has a score to plot (the tasks lack reference returns).</p>"
+    refs = (0.0, 1.0)  # random and expert on the normalized scale
     lo = min([p[2] for p in points] + list(refs))
     hi = max([p[3] for p in points] + list(refs))
     lo, hi = (lo - 0.5, hi + 0.5) if hi == lo else (lo - 0.05 * (hi - lo), hi + 0.05 * (hi - lo))
@@ -206,7 +270,7 @@ def _svg_plot(board: dict[str, Any]) -> str:
             f'stroke="#bbb" stroke-dasharray="4 3"/>'
             f'<text x="{x(ref):.1f}" y="11" text-anchor="middle">{label}</text>'
         )
-    title = "IQM of normalized score" if normalized else "mean return"
+    title = "mean normalized score"
     parts.append(
         f'<text x="{left + width / 2:.0f}" y="{height - 4}" text-anchor="middle">'
         f"{title} (95% CI)</text>"
@@ -257,10 +321,13 @@ svg text { font-size: 12px; }
 def to_html(board: dict[str, Any]) -> str:
     cfg = board["config"]
     tasks = [t["env_id"] for t in board["tasks"]]
+    runs = any(e["iqm_runs"] for e in board["entries"])
     head = [
         "Rank",
         "Entry",
-        "IQM normalized",
+        "Score",
+        "P(> next)",
+        *(["IQM over runs"] if runs else []),
         *[_short(t) for t in tasks],
         "Track",
         "Env steps",
@@ -273,10 +340,14 @@ def to_html(board: dict[str, Any]) -> str:
         "<title>ilkit leaderboard</title>",
         f"<style>{_CSS}</style></head><body>",
         "<h1>ilkit leaderboard</h1>",
+        f'<p id="split"><b>{html.escape(split_line(board))}</b></p>',
         f"<p>{len(board['entries'])} entries &times; {len(tasks)} tasks &times; "
-        f"{cfg['seeds']} seeds &times; {cfg['episodes']} episodes on held-out seeds. "
-        f"Ranked by {html.escape(board['rank_basis'])}; <b>=</b> marks entries whose CIs "
-        "overlap. Click a column header to sort.</p>",
+        f"{cfg['seeds']} seeds &times; {cfg['episodes']} episodes. "
+        f"Ranked by {html.escape(board['rank_basis'])}; <b>ref</b> rows are references the "
+        "operator added, not ranked. Click a column header to sort.</p>",
+        '<ul id="statistics">',
+        *[f"<li>{html.escape(text)}</li>" for text in board["statistics"].values()],
+        "</ul>",
         '<table id="board"><thead><tr>',
     ]
     out += [f"<th>{html.escape(h)}</th>" for h in head]
@@ -287,13 +358,16 @@ def to_html(board: dict[str, Any]) -> str:
         return f'<td data-sort="{html.escape(key)}">{html.escape(text)}</td>'
 
     for e in board["entries"]:
-        agg = e["aggregate"] or {}
         cls = "" if e["complete"] else ' class="failed"'
         cells = [
             td(rank_label(e), e["rank"]),
             td(e["name"], e["name"]),
-            td(_ci(agg.get("point"), agg.get("ci")), agg.get("point")),
+            td(_ci(_point(e["score"]), e["score"] and e["score"]["ci"]), _point(e["score"])),
+            td(_p(e["p_improvement_next"]), e["p_improvement_next"]),
         ]
+        if runs:
+            iqm = e["iqm_runs"]
+            cells.append(td(_ci(_point(iqm), iqm and iqm["ci"]), _point(iqm)))
         for t in tasks:
             stats = e["tasks"].get(t) or {}
             cells.append(td(_ci(stats.get("mean"), stats.get("ci")), stats.get("mean")))
@@ -330,8 +404,8 @@ def write_reports(board: dict[str, Any], out: Path) -> dict[str, Path]:
         "md": out / "leaderboard.md",
         "html": out / "leaderboard.html",
     }
-    atomic_write_text(paths["json"], json.dumps(board, indent=2, default=str) + "\n")
-    atomic_write_text(paths["csv"], to_csv(board))
-    atomic_write_text(paths["md"], to_markdown(board))
-    atomic_write_text(paths["html"], to_html(board))
+    write_text(paths["json"], json.dumps(board, indent=2, default=str) + "\n")
+    write_text(paths["csv"], to_csv(board))
+    write_text(paths["md"], to_markdown(board))
+    write_text(paths["html"], to_html(board))
     return paths

@@ -2,6 +2,11 @@
 
 A :class:`ScoringEnv` is the public task with its reward revealed. For the same seed and actions
 it produces exactly the observations of ``gym.make(env_id)``, plus the true reward.
+
+It lives in ``envs``, the lowest room, beside the dynamics it drives, so that every room that
+measures a true return (``ilkit envs check``, expert training, :func:`ilkit.evaluation.evaluate`)
+reaches it without importing upwards. It is private: ``ilkit.envs`` does not export it, and no
+registered id makes one.
 """
 
 from __future__ import annotations

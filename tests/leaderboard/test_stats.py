@@ -1,11 +1,16 @@
-"""Bootstrap CIs, IQM with stratified bootstrap (rliable), and ranks that admit ties."""
+"""Bootstrap CIs, the mean and IQM with rliable's stratified bootstrap, P(improvement)."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from ilkit.evaluation.stats import bootstrap_mean_ci, iqm_with_ci, rank_groups
+from ilkit.leaderboard.stats import (
+    bootstrap_mean_ci,
+    iqm_with_ci,
+    mean_with_ci,
+    probability_of_improvement,
+)
 
 
 def test_bootstrap_ci_brackets_the_mean_and_shrinks_with_more_data():
@@ -52,18 +57,24 @@ def test_iqm_ci_is_stratified_over_tasks():
     assert 0.2 < point < 1.0
 
 
-def test_ranks_share_a_group_when_cis_overlap():
-    est = {
-        "a": (0.95, 0.90, 1.00),
-        "b": (0.92, 0.85, 0.96),  # overlaps a
-        "c": (0.50, 0.45, 0.55),  # below both
-        "d": (0.49, 0.40, 0.60),  # overlaps c
-    }
-    ranks = rank_groups(est)
-    assert ranks["a"]["rank"] == ranks["b"]["rank"] == 1
-    assert ranks["c"]["rank"] == ranks["d"]["rank"] == 3
-    assert ranks["a"]["tied_with"] == ["b"] and ranks["c"]["tied_with"] == ["d"]
-    chain = rank_groups({"x": (1.0, 0.9, 1.1), "y": (0.8, 0.7, 0.95), "z": (0.6, 0.5, 0.75)})
-    # x and z do not overlap, y overlaps both: z is behind x but tied with y.
-    assert chain["x"]["rank"] == 1 and chain["y"]["rank"] == 1 and chain["z"]["rank"] == 2
-    assert chain["y"]["tied_with"] == ["x", "z"]
+def test_mean_ci_is_rliables_stratified_bootstrap_and_counts_failures_at_zero():
+    rng = np.random.default_rng(4)
+    ok = rng.uniform(0.8, 1.0, (10, 2))
+    with_failures = ok.copy()
+    with_failures[:2, 0] = 0.0  # two failed cells on task 0 score as random
+    est = mean_with_ci({"ok": ok, "failing": with_failures, "one": ok[:1]})
+    point, lo, hi = est["ok"]
+    assert point == pytest.approx(ok.mean()) and lo < point < hi
+    assert est["failing"][0] == pytest.approx(with_failures.mean())
+    assert est["failing"][0] < point
+    assert est["one"] == (pytest.approx(ok[:1].mean()),) * 3  # one row: nothing to resample
+
+
+def test_probability_of_improvement_is_rliables():
+    better = np.full((5, 1), 0.9)
+    worse = np.full((5, 1), 0.1)
+    assert probability_of_improvement(better, worse) == 1.0
+    assert probability_of_improvement(worse, better) == 0.0
+    assert probability_of_improvement(better, better) == 0.5
+    mixed = np.array([[0.95], [0.05], [0.95], [0.05], [0.95]])
+    assert 0 < probability_of_improvement(mixed, worse) < 1

@@ -11,10 +11,10 @@ import numpy as np
 import pytest
 
 from ilkit.envs import tasks
-from ilkit.evaluation.leaderboard import BoardConfig, build_board
-from ilkit.evaluation.reports import write_reports
-from ilkit.evaluation.store import CellStore
-from ilkit.evaluation.submissions import Submission
+from ilkit.leaderboard.leaderboard import BoardConfig, build_board
+from ilkit.leaderboard.reports import write_reports
+from ilkit.leaderboard.store import CellStore
+from ilkit.leaderboard.submissions import Submission
 
 CARTPOLE = "ilkit/CartPole-v0"
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -119,7 +119,7 @@ def test_leaderboard_html_shows_rows_and_sorts_on_click(tmp_path, monkeypatch):
         ]
         assert after == ["delta <b>", "beta", "alpha", "gamma"]
 
-        assert len(driver.find_elements(By.CSS_SELECTOR, "#plot circle")) == 3
+        assert len(driver.find_elements(By.CSS_SELECTOR, "#plot circle")) == 4  # gamma at 0
         driver.save_screenshot(str(tmp_path / "leaderboard.png"))
         assert (tmp_path / "leaderboard.png").stat().st_size > 1000
     finally:
@@ -145,3 +145,20 @@ def test_show_prints_the_stored_board(tmp_path, monkeypatch):
     assert csv_rows[1].startswith("1,alpha,ok,") and len(csv_rows) == 5
     empty = CliRunner().invoke(cli, ["leaderboard", "show", str(tmp_path / "cells")])
     assert empty.exit_code == 1 and "no leaderboard.json" in empty.stderr
+
+
+@pytest.mark.parametrize(
+    "content",
+    [b"{not json", b"\xff\xfe", b"[1, 2]", b'{"format": "ilkit-leaderboard"}', b"[" * 100_000],
+)
+def test_show_on_a_corrupt_board_is_a_one_line_error(tmp_path, content):
+    """Issue 13, problem 7: a corrupt leaderboard.json is an error line, not a traceback."""
+    from click.testing import CliRunner
+
+    from ilkit.cli import cli
+
+    (tmp_path / "leaderboard.json").write_bytes(content)
+    result = CliRunner().invoke(cli, ["leaderboard", "show", str(tmp_path)])
+    assert result.exit_code == 1, result.output
+    assert result.stderr.startswith("error: ") and result.stderr.count("\n") == 1
+    assert "Traceback" not in result.output

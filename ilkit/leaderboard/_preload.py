@@ -12,8 +12,8 @@ import torch
 
 import ilkit.envs  # noqa: F401
 import ilkit.evaluation.evaluate  # noqa: F401
-import ilkit.evaluation.submissions  # noqa: F401
-from ilkit.evaluation.scoring import make_scoring_env
+import ilkit.leaderboard.submissions  # noqa: F401
+from ilkit.envs.scoring import make_scoring_env
 from ilkit.policies.artifact import build_module
 
 

@@ -1,6 +1,6 @@
 import os
 
-from ilkit.datasets import atomic
+from ilkit import atomic
 
 
 def test_install_refuses_then_swaps_atomically(tmp_path):

@@ -1,0 +1,212 @@
+"""``ilkit leaderboard``: score many submissions in sandboxes, resumably, with honest statistics."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+
+def _task_ids(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]):
+    """``--envs A,B --envs C`` -> ``(A, B, C)``; an unknown id is a usage error that names it."""
+    from ilkit.envs.tasks import spec
+    from ilkit.errors import UnknownEnvError
+
+    ids = [e for raw in values for e in raw.split(",") if e.strip()]
+    try:
+        return tuple(spec(e.strip()).id for e in ids)
+    except UnknownEnvError as err:
+        raise click.BadParameter(str(err)) from None
+
+
+@click.group()
+def leaderboard() -> None:
+    """Score many submissions on many tasks: safe, resumable, with honest statistics."""
+
+
+@leaderboard.command("run")
+@click.argument("submissions_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option(
+    "--envs",
+    "envs",
+    required=True,
+    multiple=True,
+    callback=_task_ids,
+    help="Task ids, comma-separated or repeated: --envs ilkit/CartPole-v0,ilkit/Pendulum-v0.",
+)
+@click.option(
+    "--episodes",
+    default=10,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Episodes per cell.",
+)
+@click.option(
+    "--seeds",
+    default=5,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Cells per submission x task (disjoint groups of episode seeds).",
+)
+@click.option(
+    "--out",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Output directory (cells/ and the reports); rerun to resume.",
+)
+@click.option(
+    "--backend",
+    type=click.Choice(["local", "ray"]),
+    default="local",
+    show_default=True,
+    help="Local process pool, or Ray tasks.",
+)
+@click.option(
+    "--address",
+    default=None,
+    help="Ray cluster to join (default: start a local one). Nodes must see the paths.",
+)
+@click.option(
+    "--workers",
+    default=2,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Submissions x tasks evaluated at once.",
+)
+@click.option(
+    "--timeout",
+    "timeout_s",
+    default=600.0,
+    show_default=True,
+    type=click.FloatRange(min=0, min_open=True),
+    help="Wall-clock limit in seconds of one submission x task.",
+)
+@click.option(
+    "--memory-mb",
+    default=2048,
+    show_default=True,
+    type=click.IntRange(min=1024),
+    help="Resident-memory limit of each worker process and its children (torch and its "
+    "libraries count too); a worker that passes it is stopped and its cells fail.",
+)
+@click.option(
+    "--max-file-mb",
+    default=256,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Largest file a submission (or an archive member) may hold.",
+)
+@click.option(
+    "--device",
+    default="cpu",
+    show_default=True,
+    help="Device of the policies.",
+)
+@click.option(
+    "--test-secret-file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="File holding the board's secret: episodes run on secret test seeds derived from it "
+    "[default: $ILKIT_TEST_SECRET; without either, the public validation split].",
+)
+@click.option(
+    "--with-references",
+    is_flag=True,
+    help="Add reference rows (each task's bundled expert, uniform random), shown, not ranked.",
+)
+@click.option("--retry-failed", is_flag=True, help="Evaluate failed cells again.")
+@click.option("--json", "as_json", is_flag=True, help="Print leaderboard.json on stdout.")
+def run(
+    submissions_dir: Path,
+    envs: tuple[str, ...],
+    episodes: int,
+    seeds: int,
+    out: Path,
+    backend: str,
+    address: str | None,
+    workers: int,
+    timeout_s: float,
+    memory_mb: int,
+    max_file_mb: int,
+    device: str,
+    test_secret_file: Path | None,
+    with_references: bool,
+    retry_failed: bool,
+    as_json: bool,
+) -> None:
+    """Evaluate every submission in SUBMISSIONS_DIR on every task and seed.
+
+    \b
+    A submission is a directory (or a .zip / .tar.gz of one) holding either
+      - an ilkit policy artifact: manifest.json + policy.safetensors (one per task
+        in sub-directories for several tasks), or
+      - a declared JSON manifest with env_id, kind (actor_critic | sac_actor | ars),
+        architecture and weights: an SB3 .zip (only policy.pth is read, with
+        torch.load(weights_only=True)), .safetensors, or a .pt/.pth state dict.
+    Nothing is ever unpickled. Only learned policies are accepted: scripted controllers
+    and copies of the bundled experts are refused (--with-references adds those as
+    reference rows). Several training runs go in runs/<run>/. An optional "training"
+    block (offline, env_steps, expert_queries, demos) becomes the entry's declared track.
+
+    \b
+    Seeds: with a secret (--test-secret-file or $ILKIT_TEST_SECRET) every episode runs on
+    secret test seeds, HMAC(secret, task, index), that nobody can tune on; the reports
+    show only a fingerprint of the secret. Without one the board runs on the public
+    validation split and says so.
+
+    \b
+    Each submission x task runs in its own process with --timeout and --memory-mb;
+    a crash, hang, memory blow-up, invalid action or unsafe file becomes a failed
+    cell with its reason, and counts as the random policy's score (0). Cells are
+    stored one JSON file each, atomically: rerun the same command to resume (a rerun
+    with another seed split or secret is refused). Writes leaderboard.json/.csv/.md/
+    .html into --out.
+
+    \b
+    Example:
+      ilkit leaderboard run submissions/ --envs ilkit/CartPole-v0 --out board/
+    """
+    from ilkit.leaderboard.leaderboard import BoardConfig, run_leaderboard
+    from ilkit.leaderboard.reports import to_markdown
+    from ilkit.leaderboard.safety import MB, Limits
+    from ilkit.leaderboard.testseeds import read_secret, seed_split
+    from ilkit.output import echo_json
+
+    config = BoardConfig(
+        envs=envs,
+        episodes=episodes,
+        seeds=seeds,
+        workers=workers,
+        timeout_s=timeout_s,
+        memory_mb=memory_mb,
+        backend=backend,
+        address=address,
+        device=device,
+        retry_failed=retry_failed,
+        split=seed_split(read_secret(test_secret_file)),
+        with_references=with_references,
+        limits=Limits(
+            max_file_bytes=max_file_mb * MB, max_total_bytes=max(1024, 4 * max_file_mb) * MB
+        ),
+    )
+    board = run_leaderboard(submissions_dir, out, config, log=lambda m: click.echo(m, err=True))
+    if as_json:
+        echo_json(board)
+    else:
+        click.echo(to_markdown(board), nl=False)
+        click.echo(f"wrote {out}/leaderboard.json, .csv, .md and .html", err=True)
+
+
+@leaderboard.command("show")
+@click.argument("out", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print leaderboard.json.")
+def show(out: Path, as_json: bool) -> None:
+    """Print the board that `leaderboard run` wrote into OUT."""
+    from ilkit.leaderboard.reports import read_board, to_markdown
+    from ilkit.output import echo_json
+
+    board = read_board(out)
+    if as_json:
+        echo_json(board)
+    else:
+        click.echo(to_markdown(board), nl=False)

@@ -1,0 +1,57 @@
+"""Cell results on disk: one JSON file per (submission, task, seed), each written atomically.
+
+A cell file appears complete or not at all (:func:`ilkit.atomic.write_json`), so a run that is
+killed at any moment leaves only whole cells, and the next run skips them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from ilkit.atomic import write_json
+from ilkit.errors import IlkitError
+
+
+class CellStore:
+    """``OUT/cells/<submission>/<Task-v0>/[<run>/]seed-<k>.json``."""
+
+    def __init__(self, out: Path):
+        self.out = out
+        self.root = out / "cells"
+
+    def path(self, submission: str, env_id: str, seed_index: int, run: str = "") -> Path:
+        folder = self.root / submission / env_id.split("/")[-1]
+        return (folder / run if run else folder) / f"seed-{seed_index}.json"
+
+    def get(
+        self, submission: str, env_id: str, seed_index: int, run: str = ""
+    ) -> dict[str, Any] | None:
+        path = self.path(submission, env_id, seed_index, run)
+        try:
+            cell = json.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return None
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            return None  # cannot happen with atomic writes; evaluate such a cell again
+        return cell if isinstance(cell, dict) else None
+
+    def put(self, cell: dict[str, Any]) -> None:
+        run = cell.get("run", "")
+        write_json(self.path(cell["submission"], cell["env_id"], cell["seed_index"], run), cell)
+
+
+@contextlib.contextmanager
+def run_lock(out: Path) -> Iterator[None]:
+    """One ``leaderboard run`` per output directory at a time."""
+    out.mkdir(parents=True, exist_ok=True)
+    with open(out / ".lock", "w") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise IlkitError(f"another leaderboard run is writing to {out}") from None
+        yield
