@@ -334,8 +334,9 @@ def read_manifest(path: str | os.PathLike) -> dict[str, Any]:
     return manifest
 
 
-KINDS = ("actor_critic", "sac_actor", "ars", "scripted")
+KINDS = ("actor_critic", "sac_actor", "ars", "mdn", "scripted")
 MAX_LAYERS = 64
+MAX_COMPONENTS = 256
 
 
 def check_manifest(manifest: dict[str, Any], where: str) -> None:
@@ -383,6 +384,10 @@ def check_manifest(manifest: dict[str, Any], where: str) -> None:
     for field in ("share_features_extractor", "squash_output", "with_bias"):
         if field in arch and not isinstance(arch[field], bool):
             raise fail(f"architecture.{field} must be true or false")
+    if kind == "mdn":
+        k = arch.get("n_components")
+        if isinstance(k, bool) or not isinstance(k, int) or not 1 <= k <= MAX_COMPONENTS:
+            raise fail(f"architecture.n_components must be an integer in [1, {MAX_COMPONENTS}]")
 
 
 def _layer_list(layers: Any, fail) -> list[int]:

@@ -93,3 +93,16 @@ def test_artifact_round_trip(tmp_path):
 def test_discrete_actions_are_refused():
     with pytest.raises(ArtifactError, match="continuous"):
         MDNPolicy(OBS, spaces.Discrete(3))
+
+
+@pytest.mark.parametrize("bad", [0, -3, "5", True, 10**6])
+def test_manifest_with_a_bad_component_count_is_one_line(tmp_path, bad):
+    import json
+
+    policy = MDNPolicy(OBS, ACT, net_arch=(4,), n_components=2)
+    path = save_policy(tmp_path / "mdn", env_id="ilkit/Detour-v0", manifest={}, module=policy)
+    manifest = json.loads((path / "manifest.json").read_text())
+    manifest["architecture"]["n_components"] = bad
+    (path / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(ArtifactError, match="n_components must be an integer"):
+        load_policy(path, device="cpu")
