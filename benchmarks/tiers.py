@@ -85,6 +85,13 @@ def write_outputs(rows: list[dict]) -> None:
         "the policy that produced the tier (dataset metadata). DAgger relabels with the true "
         "expert from round 1 on. Tasks missing below were not run (see the report).",
         "",
+        "Reading it: the noise of the noisy, medium and mixed tiers is uniform and independent "
+        "of the state. With discrete actions the expert's action stays the most frequent one "
+        "in every state (probability 1 - eps + eps/n against eps/n for each other action), so "
+        "BC's deterministic argmax can recover the expert from a medium dataset whose own "
+        "episodes score half as much; with continuous actions the fitted Gaussian mean is "
+        "pulled toward the centre of the action box by eps.",
+        "",
         "| task | tier | data | BC | DAgger | n_demos |",
         "|---|---|---|---|---|---|",
     ]
