@@ -66,9 +66,9 @@ _FORMAT = click.Choice(["hdf5", "arrow"])
     type=click.Choice(["expert", "noisy", "medium", "mixed"]),
     default="expert",
     show_default=True,
-    help="Dataset tier: the expert's actions, or with random actions mixed in (noisy: eps 0.2; "
-    "medium: the per-task eps that halves the expert's normalized return; mixed: half expert, "
-    "half medium episodes). Writes ilkit/<Name>/<tier>-v0.",
+    help="Dataset tier: the expert's actions, or with random actions mixed in (medium: the "
+    "per-task eps that brings the expert to 30-60% of its normalized return; noisy: half that "
+    "eps; mixed: half expert, half medium episodes). Writes ilkit/<Name>/<tier>-v0.",
 )
 @click.option("--force", is_flag=True, help="Replace an existing dataset (atomically).")
 @click.option("--json", "as_json", is_flag=True, help="Print the new dataset's summary as JSON.")

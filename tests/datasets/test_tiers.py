@@ -32,9 +32,10 @@ def test_every_task_with_an_expert_has_calibrated_tiers():
 
     for env_id in ilkit.experts.available():
         params = tier_params(env_id)
-        assert params["noisy"]["eps"] == 0.2
         assert 0.0 < params["medium"]["eps"] <= 1.0
+        assert params["noisy"]["eps"] == pytest.approx(params["medium"]["eps"] / 2)
         assert 0.3 <= params["medium"]["normalized_score"] <= 0.6, env_id
+        assert params["noisy"]["normalized_score"] > params["medium"]["normalized_score"], env_id
     assert set(ilkit.experts.available()) <= set(ids())
 
 
