@@ -188,6 +188,7 @@ def show(dataset_id: str, as_json: bool) -> None:
         ("expert", info["expert"]),
         ("seed", info["seed"]),
         ("rewards", meta.get("rewards", "not an ilkit dataset")),
+        ("tier", _tier_line(meta.get("tier"))),
         ("ref_min_score", info["ref_min_score"]),
         ("ref_max_score", info["ref_max_score"]),
         ("ilkit version", meta.get("ilkit_version")),
@@ -233,3 +234,13 @@ def delete(dataset_id: str, yes: bool) -> None:
         click.confirm(f"delete {dataset_id}?", abort=True, err=True)
     path = run(dataset_id)
     click.echo(f"deleted {dataset_id} ({path})", err=True)
+
+
+def _tier_line(tier) -> str:
+    """``medium (eps 0.44): its policy scores 0.41 normalized`` for ``datasets show``."""
+    if not isinstance(tier, dict):
+        return "expert"
+    eps = f" (eps {tier['eps']})" if "eps" in tier else ""
+    score = tier.get("normalized_score")
+    shown = f"{score:.2f}" if isinstance(score, (int, float)) else "not measured"
+    return f"{tier.get('name')}{eps}: its policy scores {shown} normalized"
