@@ -57,6 +57,7 @@ def build_policy(obs_space, act_space, cfg, device):
         return mlp_policy(obs_space, act_space, cfg.net_arch, cfg.activation, device)
     from gymnasium import spaces
 
+    from ilkit.policies.artifact import ACTIVATIONS
     from ilkit.policies.mdn import MDNPolicy
 
     if not isinstance(act_space, spaces.Box):
@@ -68,6 +69,7 @@ def build_policy(obs_space, act_space, cfg, device):
         act_space,
         net_arch=cfg.net_arch,
         activation=cfg.activation,
+        activation_fn=ACTIVATIONS[cfg.activation],
         n_components=cfg.n_components,
     )
     return policy.to(device)

@@ -188,7 +188,7 @@ def build_module(
         if kind == "mdn":
             from ilkit.policies import mdn
 
-            return mdn.build(arch, obs_space, act_space)
+            return mdn.build(arch, obs_space, act_space, ACTIVATIONS)
     except (KeyError, TypeError, ValueError) as err:
         raise ArtifactError(f"bad architecture for kind {kind!r}: {err}") from None
     raise ArtifactError(f"unknown policy kind {kind!r}")

@@ -64,17 +64,20 @@ class MDNPolicy(BasePolicy):
         *,
         net_arch: Sequence[int] = (64, 64),
         activation: str = "tanh",
+        activation_fn: type[th.nn.Module] = th.nn.Tanh,
         n_components: int = 5,
         lr_schedule: Any = None,  # accepted for SB3's signature; BC builds its own optimizer
     ):
-        from ilkit.policies.artifact import ACTIVATIONS, ArtifactError
+        """``activation`` is the name the artifact records for ``activation_fn`` (a key of
+        ``ilkit.policies.artifact.ACTIVATIONS``, which resolves it when loading).
 
+        Raises:
+            ValueError: discrete actions, or fewer than one component.
+        """
         if not isinstance(action_space, spaces.Box):
-            raise ArtifactError("a mixture-density (mdn) policy needs a continuous action space")
-        if activation not in ACTIVATIONS:
-            raise ArtifactError(f"activation must be one of {', '.join(ACTIVATIONS)}")
+            raise ValueError("a mixture-density (mdn) policy needs a continuous action space")
         if n_components < 1:
-            raise ArtifactError(f"n_components must be >= 1, got {n_components}")
+            raise ValueError(f"n_components must be >= 1, got {n_components}")
         super().__init__(observation_space, action_space, features_extractor_class=FlattenExtractor)
         self.features_extractor = FlattenExtractor(observation_space)
         self.net_arch = [int(n) for n in net_arch]
@@ -84,7 +87,7 @@ class MDNPolicy(BasePolicy):
         layers: list[th.nn.Module] = []
         width = get_flattened_obs_dim(observation_space)
         for n in self.net_arch:
-            layers += [th.nn.Linear(width, n), ACTIVATIONS[activation]()]
+            layers += [th.nn.Linear(width, n), activation_fn()]
             width = n
         self.trunk = th.nn.Sequential(*layers)
         k, d = self.n_components, self.action_dim
@@ -136,12 +139,19 @@ class MDNPolicy(BasePolicy):
         return {**super()._get_constructor_parameters(), **self.architecture()}
 
 
-def build(arch: dict[str, Any], obs_space: spaces.Space, act_space: spaces.Space) -> MDNPolicy:
+def build(
+    arch: dict[str, Any],
+    obs_space: spaces.Space,
+    act_space: spaces.Space,
+    activations: dict[str, type[th.nn.Module]],
+) -> MDNPolicy:
     """An untrained :class:`MDNPolicy` from an artifact's declared architecture."""
+    activation = str(arch.get("activation", "tanh"))
     return MDNPolicy(
         obs_space,
         act_space,
         net_arch=[int(n) for n in arch["net_arch"]],
-        activation=str(arch.get("activation", "tanh")),
+        activation=activation,
+        activation_fn=activations[activation],
         n_components=int(arch["n_components"]),
     )
