@@ -89,10 +89,10 @@ def train(config: TrainConfig, *, resume: bool = False, out: str | Path | None =
     if resumed:
         state = load_checkpoint(run_dir / CHECKPOINT, model, venv)
         log(f"resumed {run_dir} at {model.num_timesteps} steps")
-    elif config.init_from:
-        _start_from(config.init_from, model, venv, config.algo)
-        log(f"{task.name} {config.algo}: starting from the weights of {config.init_from}")
     state = state or {"best_mean": None, "best_timesteps": None}
+    if not resumed and config.init_from:
+        state["init_timesteps"] = _start_from(config.init_from, model, venv, config.algo)
+        log(f"{task.name} {config.algo}: starting from the weights of {config.init_from}")
     eval_every, checkpoint_every = config.intervals()
     val_seeds = training_seeds(config.seed + 1, config.eval_episodes)
     clock = {"time": time.monotonic(), "steps": model.num_timesteps}
@@ -268,9 +268,12 @@ def _evaluate(policy: Any, env_id: str, seeds: list[int]) -> float:
     return evaluate(policy, env_id, n_episodes=len(seeds), seeds=seeds, device="cpu").mean
 
 
-def _start_from(path: str, model: Any, venv: Any, algo: str) -> None:
+def _start_from(path: str, model: Any, venv: Any, algo: str) -> int:
     """Load an artifact's weights into the model to train (and its observation statistics
-    into ``VecNormalize``, counted as many samples so that they move slowly)."""
+    into ``VecNormalize``, counted as many samples so that they move slowly).
+
+    Returns the environment steps that trained the artifact (the run's steps add to them).
+    """
     from ilkit.policies import load_policy
 
     policy = load_policy(path, device="cpu")
@@ -284,6 +287,7 @@ def _start_from(path: str, model: Any, venv: Any, algo: str) -> None:
     if hasattr(venv, "obs_rms") and policy._obs_norm is not None:
         venv.obs_rms.mean, venv.obs_rms.var = (np.array(a, copy=True) for a in policy._obs_norm)
         venv.obs_rms.count = 1e6
+    return int(policy.manifest.get("timesteps") or 0)
 
 
 def _actor_module(model: Any, algo: str) -> Any:
@@ -317,20 +321,30 @@ def _save_artifact(path, model, venv, task, config, params, state) -> None:
         import sb3_contrib
 
         library_versions["sb3_contrib"] = sb3_contrib.__version__
+    # a fine-tuned run counts the steps that trained its starting point too
+    steps = int(model.num_timesteps) + int(state.get("init_timesteps", 0))
+    command = (
+        f"ilkit expert train {task.id} --algo {config.algo} "
+        f"--timesteps {config.timesteps} --seed {config.seed}"
+    )
     manifest = {
         "algorithm": config.algo,
         "hyperparameters": params,
-        "timesteps": int(model.num_timesteps),
+        "timesteps": steps,
         "seed": config.seed,
         "train_env": params["train_env"],
         "validation_return": {"mean": state["best_mean"], "n_episodes": config.eval_episodes},
-        "training": expert_training_block(int(model.num_timesteps)),
-        "training_command": (
-            f"ilkit expert train {task.id} --algo {config.algo} "
-            f"--timesteps {config.timesteps} --seed {config.seed}"
-        ),
+        "training": expert_training_block(steps),
+        "training_command": command,
         "versions": library_versions,
     }
+    if config.init_from:
+        manifest["fine_tuned"] = {
+            "from": config.init_from,
+            "from_timesteps": int(state.get("init_timesteps", 0)),
+            "timesteps": int(model.num_timesteps),
+        }
+        manifest["training_command"] = f"{command} --init-from {config.init_from}"
     module = _actor_module(model, config.algo)
     save_policy(path, env_id=task.id, manifest=manifest, module=module, obs_norm=obs_norm,
                 overwrite=True)  # fmt: skip

@@ -44,7 +44,7 @@ def test_manifest_records_training_and_return(env_id):
     for field in MANIFEST_FIELDS:
         assert field in manifest, field
     ret = manifest["true_return"]
-    assert ret["n_episodes"] == 50 and ret["seeds"] == "heldout"
+    assert ret["n_episodes"] == 50 and ret["seeds"] == "validation"
     assert np.isfinite(ret["mean"]) and ret["std"] >= 0
     if manifest["kind"] != "scripted":
         assert "net_arch" in manifest["architecture"]  # [] for a linear (ARS) policy
@@ -55,7 +55,7 @@ def test_manifest_records_training_and_return(env_id):
     assert ilkit.envs.spec(env_id).ref_expert_return == pytest.approx(ret["mean"])
 
 
-def test_scripted_cartpole_scores_500_on_heldout_seeds():
+def test_scripted_cartpole_scores_500_on_validation_seeds():
     result = evaluate(experts.load("ilkit/CartPole-v0"), "ilkit/CartPole-v0", n_episodes=5)
     assert result.returns == (500.0,) * 5
 

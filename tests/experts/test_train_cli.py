@@ -128,7 +128,8 @@ def test_init_from_starts_at_the_artifacts_weights_and_refuses_another_architect
     config = TrainConfig(env_id=CARTPOLE, algo="ppo", timesteps=2000, seed=9)
     model, venv = _build(spec(CARTPOLE), config, hyperparams(CARTPOLE, "ppo"))
     fresh = {k: v.clone() for k, v in model.policy.state_dict().items()}
-    _start_from(str(artifact), model, venv, "ppo")
+    trained_steps = _start_from(str(artifact), model, venv, "ppo")
+    assert trained_steps == load_policy(artifact).manifest["timesteps"] > 0
     loaded = load_policy(artifact, device="cpu").module.state_dict()
     started = model.policy.state_dict()
     assert started.keys() == loaded.keys()
