@@ -25,6 +25,7 @@ SCRIPTED = {
     "ilkit/CartPole-v0": controllers.CARTPOLE,
     "ilkit/MountainCar-v0": controllers.MOUNTAINCAR,
     "ilkit/Pendulum-v0": controllers.PENDULUM,
+    "ilkit/Detour-v0": controllers.DETOUR,
 }
 
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ilkit.algorithms.common import ObsNorm, evaluate_live, mlp_policy
+from ilkit.algorithms.common import ObsNorm, TrainingError, evaluate_live, mlp_policy
 from ilkit.algorithms.run import RunContext, RunOutput
 from ilkit.progress import progress_bar
 
@@ -51,11 +51,39 @@ def bc_loss(ent_weight: float, l2_weight: float):
     return LeanBCLoss(ent_weight, l2_weight)
 
 
+def build_policy(obs_space, act_space, cfg, device):
+    """The policy BC trains: SB3's MLP (``policy=default``) or a mixture density network."""
+    if cfg.policy != "mdn":
+        return mlp_policy(obs_space, act_space, cfg.net_arch, cfg.activation, device)
+    from gymnasium import spaces
+
+    from ilkit.policies.artifact import ACTIVATIONS
+    from ilkit.policies.mdn import MDNPolicy
+
+    if not isinstance(act_space, spaces.Box):
+        raise TrainingError(
+            f"policy=mdn needs continuous actions; this task's actions are {act_space}"
+        )
+    policy = MDNPolicy(
+        obs_space,
+        act_space,
+        net_arch=cfg.net_arch,
+        activation=cfg.activation,
+        activation_fn=ACTIVATIONS[cfg.activation],
+        n_components=cfg.n_components,
+    )
+    return policy.to(device)
+
+
 def build_bc(obs_space, act_space, cfg, *, device, rng, logger, demonstrations=None):
-    """imitation's ``bc.BC`` as ilkit runs it: storable MLP policy, lean loss, foreach Adam."""
+    """imitation's ``bc.BC`` as ilkit runs it: storable policy, lean loss, foreach Adam.
+
+    With ``policy=mdn`` the loss is the mixture's exact negative log-likelihood (no entropy
+    bonus: a mixture has no closed-form entropy, so ``ent_weight`` is unused).
+    """
     from imitation.algorithms import bc
 
-    policy = mlp_policy(obs_space, act_space, cfg.net_arch, cfg.activation, device)
+    policy = build_policy(obs_space, act_space, cfg, device)
     trainer = bc.BC(
         observation_space=obs_space,
         action_space=act_space,

@@ -82,6 +82,21 @@ class BCConfig:
         default=5,
         metadata={"help": "Held-out episodes per learning-curve point."},
     )
+    policy: str = dataclasses.field(
+        default="default",
+        metadata={
+            "help": "Policy head: default (SB3's: categorical for discrete actions, one "
+            "diagonal Gaussian for continuous ones) or mdn (a mixture of n_components "
+            "Gaussians, continuous actions only: for multimodal demonstrations)."
+        },
+    )
+    n_components: int = dataclasses.field(
+        default=5,
+        metadata={"help": "Gaussians in the mixture of policy=mdn (ignored otherwise)."},
+    )
+
+
+POLICY_HEADS = ("default", "mdn")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -335,6 +350,8 @@ _TASK_DEFAULTS: dict[str, dict[str, dict[str, Any]]] = {
         },
         "LunarLander": {"n_epochs": 20, "net_arch": (64, 64)},
         "LunarLanderContinuous": {"n_epochs": 20, "net_arch": (64, 64)},
+        # Detour: the same budget for both heads (benchmarks/detour.py compares them)
+        "Detour": {"n_epochs": 100, "net_arch": (64, 64), "anneal_lr": True, "eval_every": 0},
         # MuJoCo: imitation's tuned 32x32 nets reached only 0.42 (Walker2d) and 0.89 (Hopper)
         # of our stronger experts. A 256x256 ReLU net for 50 epochs fits them, but at a
         # constant rate the score jumps between epochs (0.79-1.0 over seeds on Hopper);
@@ -617,6 +634,8 @@ def validate(config: Config) -> Config:
             problems.append(f"{field.name} must be >= 0")
         elif isinstance(value, tuple) and (not value or min(value) <= 0):
             problems.append(f"{field.name} must be positive layer sizes, e.g. 64,64")
+    if getattr(config, "policy", "default") not in POLICY_HEADS:
+        problems.append(f"policy must be one of {', '.join(POLICY_HEADS)}")
     if getattr(config, "activation", "tanh") not in ACTIVATIONS:
         problems.append(f"activation must be one of {', '.join(ACTIVATIONS)}")
     if isinstance(config, DAggerConfig) and not 0.0 <= config.beta_decay < 1.0:

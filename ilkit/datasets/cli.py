@@ -61,6 +61,15 @@ _FORMAT = click.Choice(["hdf5", "arrow"])
     type=click.Path(exists=True, file_okay=False),
     help="A policy artifact directory to roll out instead of the bundled expert.",
 )
+@click.option(
+    "--tier",
+    type=click.Choice(["expert", "noisy", "medium", "mixed"]),
+    default="expert",
+    show_default=True,
+    help="Dataset tier: the expert's actions, or with random actions mixed in (medium: the "
+    "per-task eps that brings the expert to 30-60% of its normalized return; noisy: half that "
+    "eps; mixed: half expert, half medium episodes). Writes ilkit/<Name>/<tier>-v0.",
+)
 @click.option("--force", is_flag=True, help="Replace an existing dataset (atomically).")
 @click.option("--json", "as_json", is_flag=True, help="Print the new dataset's summary as JSON.")
 def generate(
@@ -72,6 +81,7 @@ def generate(
     data_format: str,
     with_rewards: bool,
     policy_path: str | None,
+    tier: str,
     force: bool,
     as_json: bool,
 ) -> None:  # fmt: skip
@@ -85,8 +95,9 @@ def generate(
     complete; an interrupted run leaves nothing behind.
 
     \b
-    Example:
+    Examples:
       ilkit generate ilkit/CartPole-v0 --episodes 50 --seed 0 --workers 2
+      ilkit generate ilkit/Hopper-v0 --episodes 25 --seed 0 --tier medium
     """
     from ilkit.datasets.generation import generate as run
     from ilkit.datasets.store import describe
@@ -95,6 +106,7 @@ def generate(
     dataset = run(
         env_id, n_episodes=episodes, seed=seed, policy=policy_path, workers=workers,
         data_format=data_format, with_rewards=with_rewards, force=force, n_envs=n_envs,
+        tier=tier,
     )  # fmt: skip
     summary = {k: v for k, v in describe(dataset.spec.dataset_id).items() if k != "metadata"}
     if as_json:
@@ -176,6 +188,7 @@ def show(dataset_id: str, as_json: bool) -> None:
         ("expert", info["expert"]),
         ("seed", info["seed"]),
         ("rewards", meta.get("rewards", "not an ilkit dataset")),
+        ("tier", _tier_line(meta.get("tier"))),
         ("ref_min_score", info["ref_min_score"]),
         ("ref_max_score", info["ref_max_score"]),
         ("ilkit version", meta.get("ilkit_version")),
@@ -221,3 +234,13 @@ def delete(dataset_id: str, yes: bool) -> None:
         click.confirm(f"delete {dataset_id}?", abort=True, err=True)
     path = run(dataset_id)
     click.echo(f"deleted {dataset_id} ({path})", err=True)
+
+
+def _tier_line(tier) -> str:
+    """``medium (eps 0.44): its policy scores 0.41 normalized`` for ``datasets show``."""
+    if not isinstance(tier, dict):
+        return "expert"
+    eps = f" (eps {tier['eps']})" if "eps" in tier else ""
+    score = tier.get("normalized_score")
+    shown = f"{score:.2f}" if isinstance(score, (int, float)) else "not measured"
+    return f"{tier.get('name')}{eps}: its policy scores {shown} normalized"

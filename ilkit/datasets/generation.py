@@ -28,6 +28,7 @@ from ilkit import atomic
 from ilkit.datasets.errors import DatasetError, DatasetExistsError
 from ilkit.datasets.naming import dataset_id_for
 from ilkit.datasets.rollout import PREDICT_ROWS, EpisodeArrays, rollouts
+from ilkit.datasets.tiers import noise_levels, tier_metadata
 from ilkit.envs.seeds import training_seeds
 from ilkit.envs.tasks import TaskSpec, spec
 from ilkit.progress import progress_bar
@@ -58,8 +59,9 @@ def generate(
     n_envs: int = DEFAULT_ENVS,
     ref_scores: tuple[float, float] | None = None,
     progress: bool = True,
+    tier: str = "expert",
 ):
-    """Roll out the expert and write the Minari dataset ``ilkit/<Name>/expert-v0``.
+    """Roll out the expert and write the Minari dataset ``ilkit/<Name>/<tier>-v0``.
 
     Args:
         env_id: an ilkit task, e.g. ``"ilkit/CartPole-v0"``.
@@ -78,6 +80,10 @@ def generate(
         ref_scores: ``(ref_min_score, ref_max_score)`` to record instead of the task's
             reference returns (or, when those are not measured yet, a measurement here).
         progress: draw a progress bar on stderr.
+        tier: ``expert`` (the HR-MDP's X), ``noisy``, ``medium`` or ``mixed``: the policy's
+            actions replaced by uniform random ones with the tier's per-episode probability
+            (:mod:`ilkit.datasets.tiers`); the metadata records the tier and the aggregate
+            normalized true return of the policy that produced it.
 
     Returns:
         The new ``minari.MinariDataset``. Its data files are byte-identical for the same
@@ -85,7 +91,8 @@ def generate(
     """
     task = spec(env_id)
     _check_args(n_episodes, seed, workers, n_envs, data_format)
-    dataset_id = dataset_id_for(task.id, with_rewards=with_rewards)
+    dataset_id = dataset_id_for(task.id, with_rewards=with_rewards, tier=tier)
+    noise = noise_levels(task.id, tier, n_episodes)
     root = datasets_root()
     final = root / dataset_id
     if final.exists() and not force:
@@ -95,13 +102,22 @@ def generate(
     with _one_torch_thread():  # small batches: intra-op threads only contend
         refs = _reference_scores(task, policy, ref_scores)
     metadata = _ilkit_metadata(task, expert, seed, seeds, with_rewards, data_format, refs)
+    metadata["tier"] = tier_metadata(
+        task.id, tier, bundled_expert=expert["source"] == "bundled expert"
+    )
+    if noise is not None:
+        metadata["deterministic_actions"] = False
+        metadata["noise_rule"] = (
+            "per episode, numpy default_rng([episode_seed, 0x7135]) draws two numbers a step: "
+            "replace the action if the first is below eps; the random action"
+        )
     tmp_root = atomic.new_staging_dir(root)
     try:
         with (
             _one_torch_thread(),
             progress_bar(n_episodes * task.horizon, f"{task.id} rollouts", enabled=progress) as bar,
             rollouts(task.id, seeds, policy, workers=workers, n_envs=n_envs,
-                     with_rewards=with_rewards, progress=bar) as episodes,
+                     with_rewards=with_rewards, progress=bar, noise=noise) as episodes,
         ):  # fmt: skip
             _write(tmp_root, dataset_id, task, episodes, metadata, refs, data_format)
         _finish(tmp_root / dataset_id, metadata, n_episodes)
@@ -338,9 +354,16 @@ def _finish(path: Path, ilkit_meta: dict[str, Any], n_episodes: int) -> None:
 
 def _description(task: TaskSpec, n: int, meta: dict[str, Any]) -> str:
     rewards = "true rewards (offline RL)" if meta["with_rewards"] else "rewards zeroed (hidden)"
+    tier = meta.get("tier", {}).get("name", "expert")
+    what = "Expert demonstrations X" if tier == "expert" else f"The {tier} tier"
+    actions = (
+        "deterministic actions"
+        if tier == "expert"
+        else f"actions: {meta['tier']['policy']} (eps {meta['tier']['eps']})"
+    )
     return (
-        f"Expert demonstrations X of the ilkit HR-MDP {task.id}: {n} episodes of exactly "
-        f"{task.horizon} steps by {meta['expert']['name']}, deterministic actions; {rewards}. "
+        f"{what} of the ilkit HR-MDP {task.id}: {n} episodes of exactly "
+        f"{task.horizon} steps by {meta['expert']['name']}, {actions}; {rewards}. "
         f"Never terminates, truncated at the horizon; discount gamma={task.gamma}."
     )
 

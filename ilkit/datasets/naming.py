@@ -1,13 +1,14 @@
 """Dataset ids of the ilkit tasks and their default sizes.
 
 ``ilkit/<Name>/expert-v0`` is the HR-MDP's dataset X (rewards zeroed, as the task hides them);
-``ilkit/<Name>/expert-withrewards-v0`` holds the same kind of episodes with the true reward,
-for offline-RL users, under a name that cannot be mistaken for X.
+``ilkit/<Name>/<tier>-v0`` are the other tiers (noisy, medium, mixed: see
+:mod:`ilkit.datasets.tiers`); ``ilkit/<Name>/<tier>-withrewards-v0`` hold the same kind of
+episodes with the true reward, for offline-RL users, under a name that cannot be mistaken for X.
 """
 
 from __future__ import annotations
 
-from ilkit.envs.tasks import NAMESPACE, TASKS, spec
+from ilkit.envs.tasks import NAMESPACE, TASKS, TIERS, VERSION, spec
 
 WITH_REWARDS_NAME = "expert-withrewards-v0"
 # Episodes generated when ``load`` finds a task's dataset missing: classic-control and Box2D
@@ -17,27 +18,36 @@ DEFAULT_EPISODES_MUJOCO = 25
 DEFAULT_SEED = 0
 
 
-def dataset_id_for(env_id: str, *, with_rewards: bool = False) -> str:
-    """The Minari id of a task's expert dataset (``spec(env_id).dataset_id`` without rewards)."""
+def dataset_id_for(env_id: str, *, with_rewards: bool = False, tier: str = "expert") -> str:
+    """The Minari id of a task's dataset of ``tier`` (``spec(env_id).dataset_id`` by default)."""
     task = spec(env_id)
-    if with_rewards:
-        return f"{NAMESPACE}/{task.name}/{WITH_REWARDS_NAME}"
-    return task.dataset_id
+    if tier not in TIERS:
+        from ilkit.datasets.errors import DatasetError
+
+        raise DatasetError(f"unknown dataset tier {tier!r}; choose one of {', '.join(TIERS)}")
+    suffix = "-withrewards" if with_rewards else ""
+    return f"{NAMESPACE}/{task.name}/{tier}{suffix}-v{VERSION}"
 
 
-def task_of_dataset(dataset_id: str) -> tuple[str, bool] | None:
-    """``(env_id, with_rewards)`` of a dataset id that ilkit can generate, else None.
+def parse_dataset_id(dataset_id: str) -> tuple[str, str, bool] | None:
+    """``(env_id, tier, with_rewards)`` of a dataset id that ilkit can generate, else None.
 
     A task's env id (``ilkit/CartPole-v0``) is accepted too and names its dataset X.
     """
     if dataset_id in TASKS:
-        return dataset_id, False
+        return dataset_id, "expert", False
     for task in TASKS.values():
-        if dataset_id == task.dataset_id:
-            return task.id, False
-        if dataset_id == f"{NAMESPACE}/{task.name}/{WITH_REWARDS_NAME}":
-            return task.id, True
+        for tier in TIERS:
+            for with_rewards in (False, True):
+                if dataset_id == dataset_id_for(task.id, with_rewards=with_rewards, tier=tier):
+                    return task.id, tier, with_rewards
     return None
+
+
+def task_of_dataset(dataset_id: str) -> tuple[str, bool] | None:
+    """``(env_id, with_rewards)`` of a dataset id that ilkit can generate, else None."""
+    parsed = parse_dataset_id(dataset_id)
+    return None if parsed is None else (parsed[0], parsed[2])
 
 
 def default_episodes(env_id: str) -> int:

@@ -8,6 +8,12 @@ of 7 than in a batch of 64; a fixed batch shape removes that, and with it any de
 number of envs or workers. (A policy that samples from a shared random generator, such as
 ``RandomPolicy``, is not a function of the observation and is not covered.)
 
+Noise. A dataset tier below the expert's (:mod:`ilkit.datasets.tiers`) replaces the policy's
+action, with probability ``eps`` per step, by a uniform random action. Each episode draws from
+its own generator, seeded by the episode's seed alone, two numbers every step whatever ``eps``
+(whether to replace, and the random action), so a noisy episode is a pure function of (task,
+policy, seed, eps) too; an episode with ``eps = 0`` is exactly the expert's.
+
 Streaming. :func:`rollouts` yields the episodes in seed order while they are produced, so the
 caller writes them as they come. The seeds are cut into batches of at most
 :data:`BATCH_EPISODES`; this process and W - 1 worker processes take the next batches from a
@@ -42,6 +48,9 @@ PROGRESS_EVERY = 50
 BATCH_EPISODES = 16
 """Most episodes in one batch, the unit dealt out (a process steps as many batches together
 as ``n_envs`` allows)."""
+
+NOISE_STREAM = 0x7135
+"""Mixed with an episode's seed to seed its noise generator (apart from the env's own)."""
 
 ProgressFn = Callable[[int], None]
 
@@ -135,6 +144,33 @@ def _actor_critic_mode(module: Any) -> Callable | None:
     return mode
 
 
+class ActionNoise:
+    """Per-episode uniform random action replacement (see the module docstring)."""
+
+    def __init__(self, space: Any, seeds: Sequence[int], eps: Sequence[float]):
+        from gymnasium import spaces
+
+        self.space = space
+        self.eps = np.asarray(eps, dtype=np.float64)
+        self.rngs = [np.random.default_rng([int(s), NOISE_STREAM]) for s in seeds]
+        self.discrete = isinstance(space, spaces.Discrete)
+
+    def __call__(self, actions: np.ndarray) -> np.ndarray:
+        """``actions`` (one row per episode) with this step's replacements."""
+        out = np.array(actions, copy=True)
+        for i, rng in enumerate(self.rngs):
+            if self.eps[i] <= 0.0:
+                continue
+            replace = rng.random() < self.eps[i]
+            if self.discrete:
+                random_action = self.space.start + rng.integers(self.space.n)
+            else:
+                random_action = rng.uniform(self.space.low, self.space.high)
+            if replace:
+                out[i] = random_action
+        return out
+
+
 def predict_fixed(predict: Predictor, obs: np.ndarray) -> np.ndarray:
     """Actions for ``obs``, calling ``predict`` on batches of exactly PREDICT_ROWS rows."""
     n = len(obs)
@@ -170,8 +206,12 @@ class _Roller:
         self.predict = batch_predictor(policy)
         self.validator: ActionValidator | None = None
 
-    def run(self, seeds: Sequence[int], *, ticks: bool = False) -> Iterator[Any]:
+    def run(
+        self, seeds: Sequence[int], *, eps: Sequence[float] | None = None, ticks: bool = False
+    ) -> Iterator[Any]:
         """One episode per seed, ``n_envs`` in lock-step; yields them in order.
+
+        ``eps``: per episode, the probability of a uniform random action at each step.
 
         With ``ticks`` it also yields None every :data:`PROGRESS_EVERY` steps, so that the
         caller can do other work (write what the workers sent) in the middle of a group.
@@ -190,6 +230,12 @@ class _Roller:
             group = seeds[start : start + width]
             active = self.envs[: len(group)]
             k = len(group)
+            group_eps = eps[start : start + width] if eps is not None else None
+            noise = (
+                ActionNoise(act_space, group, group_eps)
+                if group_eps is not None and max(group_eps) > 0
+                else None
+            )
             obs = np.empty((k, horizon + 1, *obs_space.shape), dtype=obs_space.dtype)
             acts = np.empty((k, horizon, *act_space.shape), dtype=act_space.dtype)
             rews = np.zeros((k, horizon), dtype=np.float64)
@@ -202,6 +248,8 @@ class _Roller:
                         f"the policy returned actions of shape {actions.shape[1:]}; "
                         f"{task.id} expects {act_space.shape}"
                     )
+                if noise is not None:
+                    actions = noise(actions)
                 valid = self.validator.batch(actions)  # the raw actions, as the env checks them
                 nxt = obs[:, t + 1]
                 if self.with_rewards:
@@ -269,6 +317,7 @@ def _worker(
     parent_pid: int,
     env_id: str,
     batches: list[list[int]],
+    eps_batches: list[list[float]] | None,
     dealer: _Dealer,
     policy: Any,
     n_envs: int,
@@ -290,7 +339,11 @@ def _worker(
             progress=lambda n: out.put(("progress", rank, n)),
         )
         while taken := dealer.take():
-            episodes = list(roller.run([s for b in taken for s in batches[b]]))
+            episodes = list(
+                roller.run(
+                    [s for b in taken for s in batches[b]], eps=_taken_eps(eps_batches, taken)
+                )
+            )
             out.put(("batches", taken.start, episodes))  # one message: fewer GIL hand-offs
         out.put(("done", rank, None))
     except IlkitError as err:
@@ -300,6 +353,10 @@ def _worker(
     finally:
         if roller is not None:
             roller.close()
+
+
+def _taken_eps(eps_batches: list[list[float]] | None, taken: range) -> list[float] | None:
+    return None if eps_batches is None else [e for b in taken for e in eps_batches[b]]
 
 
 def _start_method() -> str:
@@ -321,19 +378,27 @@ def rollouts(
     n_envs: int,
     with_rewards: bool = False,
     progress: ProgressFn | None = None,
+    noise: Sequence[float] | None = None,
 ) -> Iterator[Iterator[EpisodeArrays]]:
     """The episodes of ``seeds`` in order, as ``workers`` processes (this one included) produce
     them; iterating also rolls out in this process. Workers start on entry (before the caller
-    opens any file) and are stopped on exit."""
+    opens any file) and are stopped on exit. ``noise``: per episode, the probability of a
+    uniform random action at each step (None: the policy's actions only)."""
     seeds = [int(s) for s in seeds]
     size = max(1, min(BATCH_EPISODES, math.ceil(len(seeds) / max(1, workers))))
     batches = [seeds[i : i + size] for i in range(0, len(seeds), size)]
+    eps_batches = None
+    if noise is not None:
+        if len(noise) != len(seeds):
+            raise DatasetError(f"got {len(noise)} noise levels for {len(seeds)} episodes")
+        eps = [float(e) for e in noise]
+        eps_batches = [eps[i : i + size] for i in range(0, len(eps), size)]
     workers = max(1, min(workers, len(batches)))
     per_group = max(1, n_envs // size)
     roller = _Roller(env_id, policy, n_envs=n_envs, with_rewards=with_rewards, progress=progress)
     if workers == 1:
         try:
-            yield _stream(roller, _Dealer(len(batches), 1, per_group), batches, None)
+            yield _stream(roller, _Dealer(len(batches), 1, per_group), batches, eps_batches, None)
         finally:
             roller.close()
         return
@@ -344,7 +409,18 @@ def rollouts(
     procs = [
         ctx.Process(
             target=_worker,
-            args=(r, out, os.getpid(), env_id, batches, dealer, policy, n_envs, with_rewards),
+            args=(
+                r,
+                out,
+                os.getpid(),
+                env_id,
+                batches,
+                eps_batches,
+                dealer,
+                policy,
+                n_envs,
+                with_rewards,
+            ),  # fmt: skip
             daemon=True,
         )
         for r in range(1, workers)
@@ -352,7 +428,7 @@ def rollouts(
     try:
         for p in procs:
             p.start()
-        yield _stream(roller, dealer, batches, (procs, out, progress, batches))
+        yield _stream(roller, dealer, batches, eps_batches, (procs, out, progress, batches))
     finally:
         roller.close()
         for p in procs:
@@ -379,7 +455,11 @@ def _widen_pipe(out: mp.Queue, size: int = 1 << 20) -> None:
 
 
 def _stream(
-    roller: _Roller, dealer: _Dealer, batches: list[list[int]], workers: tuple | None
+    roller: _Roller,
+    dealer: _Dealer,
+    batches: list[list[int]],
+    eps_batches: list[list[float]] | None,
+    workers: tuple | None,
 ) -> Iterator[EpisodeArrays]:
     """Yield every batch in index order: roll out the batches this process takes, and every
     few steps of them pass on (to the writer) what the workers, if any, have sent in order."""
@@ -397,7 +477,9 @@ def _stream(
         if taken:
             episodes = []
             for item in roller.run(
-                [s for b in taken for s in batches[b]], ticks=workers is not None
+                [s for b in taken for s in batches[b]],
+                eps=_taken_eps(eps_batches, taken),
+                ticks=workers is not None,
             ):
                 if item is not None:
                     episodes.append(item)

@@ -16,7 +16,12 @@ from typing import Any
 from ilkit import atomic
 from ilkit.datasets.errors import DatasetError, UnknownDatasetError
 from ilkit.datasets.generation import datasets_root
-from ilkit.datasets.naming import DEFAULT_SEED, default_episodes, task_of_dataset
+from ilkit.datasets.naming import (
+    DEFAULT_SEED,
+    default_episodes,
+    parse_dataset_id,
+    task_of_dataset,
+)
 from ilkit.progress import log
 
 DATA_DIR = "data"
@@ -82,11 +87,12 @@ def load(
 ):
     """The Minari dataset ``dataset_id`` (a task's env id names its dataset X).
 
-    A missing ilkit task dataset (``ilkit/<Name>/expert-v0``) is generated from the bundled
-    expert with the default size (50 episodes for classic tasks, 25 for MuJoCo, seed 0), with a
-    message and a progress bar, unless ``generate_if_missing=False``.
+    A missing ilkit task dataset (``ilkit/<Name>/<tier>-v0``, any tier of
+    :data:`ilkit.envs.tasks.TIERS`) is generated from the bundled expert with the default size
+    (50 episodes for classic tasks, 25 for MuJoCo, seed 0), with a message and a progress bar,
+    unless ``generate_if_missing=False``.
 
-    ``ilkit/<Name>/expert-withrewards-v0`` carries the hidden per-step reward: it is an
+    ``ilkit/<Name>/<tier>-withrewards-v0`` carries the hidden per-step reward: it is an
     offline-RL dataset, outside the HR-MDP. It is loaded or generated only with
     ``offline_rl=True``, so nobody receives the reward by asking for the wrong name.
 
@@ -106,18 +112,24 @@ def load(
             f"`ilkit generate {task[0]} --offline-rl-rewards`"
         )
     if not (_path(dataset_id) / DATA_DIR / METADATA_FILE).is_file():
-        if task is None or not generate_if_missing:
+        parsed = parse_dataset_id(dataset_id)
+        if parsed is None or not generate_if_missing:
             raise _unknown(dataset_id)
         from ilkit.datasets.generation import generate
 
-        env_id, with_rewards = task
+        env_id, tier, with_rewards = parsed
         n = default_episodes(env_id)
         log(
             f"{dataset_id} is not in {datasets_root()}: generating {n} episodes from the "
-            f"bundled expert (seed {DEFAULT_SEED}); later loads reuse it"
+            f"bundled expert ({tier} tier, seed {DEFAULT_SEED}); later loads reuse it"
         )
         return generate(
-            env_id, n_episodes=n, seed=DEFAULT_SEED, with_rewards=with_rewards, progress=progress
+            env_id,
+            n_episodes=n,
+            seed=DEFAULT_SEED,
+            with_rewards=with_rewards,
+            tier=tier,
+            progress=progress,
         )
     _check_task_spaces(dataset_id)
     try:

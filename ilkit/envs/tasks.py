@@ -19,6 +19,10 @@ from ilkit.errors import UnknownEnvError
 
 NAMESPACE = "ilkit"
 VERSION = 0
+TIERS = ("expert", "noisy", "medium", "mixed")
+"""Dataset tiers of every task (``ilkit/<Name>/<tier>-v0``): the expert's own demonstrations,
+the expert with random actions mixed in, a degraded expert at 30-60% of its normalized return,
+and half expert, half medium episodes (see :mod:`ilkit.datasets.tiers`)."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -58,6 +62,11 @@ class TaskSpec:
         """Minari id of the task's expert dataset X."""
         return f"{NAMESPACE}/{self.name}/expert-v0"
 
+    @property
+    def dataset_ids(self) -> tuple[str, ...]:
+        """Minari ids of the task's datasets, one per tier (the expert's X first)."""
+        return tuple(f"{NAMESPACE}/{self.name}/{tier}-v{VERSION}" for tier in TIERS)
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "id": self.id,
@@ -65,6 +74,7 @@ class TaskSpec:
             "gamma": self.gamma,
             "action_type": self.action_type,
             "dataset_id": self.dataset_id,
+            "dataset_ids": list(self.dataset_ids),
             "ref_random_return": self.ref_random_return,
             "ref_expert_return": self.ref_expert_return,
             "description": self.description,
@@ -151,6 +161,18 @@ _TASKS: tuple[TaskSpec, ...] = (
         "continuous",
         False,
         "MuJoCo Humanoid: no early termination, position in the observation (seals).",
+    ),
+    # The expert needs ~50 steps: 100 leaves an imitator room to be slower; γ = 0.99 makes the
+    # effective horizon (1 / (1 - γ)) the episode's length.
+    TaskSpec(
+        "Detour",
+        "ilkit.envs.detour:Detour",
+        100,
+        0.99,
+        "continuous",
+        True,
+        "Steer a point mass around a round obstacle (either side) to a goal; absorbing at the "
+        "goal. The expert's side is random per episode: multimodal demonstrations.",
     ),
 )
 

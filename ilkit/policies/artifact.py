@@ -10,6 +10,7 @@ Kinds of policy (``manifest["kind"]``):
   DAgger, GAIL and AIRL policies) with an MLP and ``FlattenExtractor``.
 * ``sac_actor``: SB3's SAC actor (TQC's actor has the same layout).
 * ``ars``: sb3-contrib's ARS policy (a linear map, or an MLP, from observations to actions).
+* ``mdn``: a mixture-density policy for continuous actions (:mod:`ilkit.policies.mdn`).
 * ``scripted``: a named controller from :mod:`ilkit.policies.scripted` (no weights).
 
 An optional observation normalisation (VecNormalize's running mean/var, epsilon and clip) is
@@ -89,6 +90,10 @@ def describe(policy: th.nn.Module) -> tuple[str, dict[str, Any]]:
     from stable_baselines3.common.torch_layers import FlattenExtractor
     from stable_baselines3.sac.policies import Actor
 
+    from ilkit.policies import mdn
+
+    if isinstance(policy, mdn.MDNPolicy):
+        return mdn.KIND, policy.architecture()
     if _is_ars(policy):
         return "ars", {
             "net_arch": list(policy.net_arch),
@@ -180,6 +185,10 @@ def build_module(
                 with_bias=bool(arch.get("with_bias", True)),
                 squash_output=bool(arch.get("squash_output", False)),
             )
+        if kind == "mdn":
+            from ilkit.policies import mdn
+
+            return mdn.build(arch, obs_space, act_space, ACTIVATIONS)
     except (KeyError, TypeError, ValueError) as err:
         raise ArtifactError(f"bad architecture for kind {kind!r}: {err}") from None
     raise ArtifactError(f"unknown policy kind {kind!r}")
@@ -325,8 +334,9 @@ def read_manifest(path: str | os.PathLike) -> dict[str, Any]:
     return manifest
 
 
-KINDS = ("actor_critic", "sac_actor", "ars", "scripted")
+KINDS = ("actor_critic", "sac_actor", "ars", "mdn", "scripted")
 MAX_LAYERS = 64
+MAX_COMPONENTS = 256
 
 
 def check_manifest(manifest: dict[str, Any], where: str) -> None:
@@ -374,6 +384,10 @@ def check_manifest(manifest: dict[str, Any], where: str) -> None:
     for field in ("share_features_extractor", "squash_output", "with_bias"):
         if field in arch and not isinstance(arch[field], bool):
             raise fail(f"architecture.{field} must be true or false")
+    if kind == "mdn":
+        k = arch.get("n_components")
+        if isinstance(k, bool) or not isinstance(k, int) or not 1 <= k <= MAX_COMPONENTS:
+            raise fail(f"architecture.n_components must be an integer in [1, {MAX_COMPONENTS}]")
 
 
 def _layer_list(layers: Any, fail) -> list[int]:

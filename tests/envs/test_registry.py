@@ -18,6 +18,7 @@ EXPECTED = {
         f"ilkit/{n}-v0": (1000, "continuous")
         for n in ("HalfCheetah", "Hopper", "Walker2d", "Ant", "Swimmer", "Humanoid")
     },
+    "ilkit/Detour-v0": (100, "continuous"),
 }
 
 
