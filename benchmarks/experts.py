@@ -25,7 +25,7 @@ RESULTS = Path(__file__).parent / "results" / "experts.md"
 BARS = {
     "CartPole": 500, "MountainCar": -110, "Pendulum": -170, "LunarLander": 250,
     "LunarLanderContinuous": 250, "HalfCheetah": 3000, "Hopper": 2500, "Walker2d": 3000,
-    "Swimmer": 300, "Ant": 2500, "Humanoid": None,
+    "Swimmer": 300, "Ant": 2500, "Humanoid": None, "Detour": None,
 }  # fmt: skip
 IMITATION = {
     "CartPole": 500, "MountainCar": -97, "HalfCheetah": 1676, "Hopper": 203,
