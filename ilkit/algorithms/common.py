@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import time
 from collections.abc import Sequence
 from typing import Any
 
@@ -145,3 +146,28 @@ def evaluate_live(
         "std_return": result.std,
         "normalized_score": result.normalized_score,
     }
+
+
+def record_curve_point(
+    curve: list[dict[str, Any]],
+    logger: Any,
+    module,
+    norm: ObsNorm | None,
+    env_id: str,
+    n_episodes: int,
+    device: th.device,
+    *,
+    round_: int,
+    env_steps: int,
+    cpu_start: float,
+) -> None:
+    """One learning-curve point of an adversarial run: :func:`evaluate_live` after ``round_``
+    rounds, with the env steps and the process CPU time so far (evaluations included), appended
+    to ``curve`` and logged under ``eval/``."""
+    point = evaluate_live(module, norm, env_id, n_episodes, device)
+    cpu = round(time.process_time() - cpu_start, 1)
+    point = {"round": round_, "env_steps": env_steps, **point, "cpu_time_s": cpu}
+    curve.append(point)
+    for key, value in point.items():
+        if value is not None:
+            logger.record(f"eval/{key}", value)

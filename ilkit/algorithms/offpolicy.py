@@ -34,8 +34,8 @@ from ilkit.algorithms.common import (
     NormalizedObsVecEnv,
     ObsNorm,
     TrainingError,
-    evaluate_live,
     make_training_venv,
+    record_curve_point,
 )
 from ilkit.algorithms.run import RunContext, RunOutput
 from ilkit.policies.artifact import ACTIVATIONS
@@ -277,15 +277,11 @@ def run_offpolicy(ctx: RunContext, algo: str) -> RunOutput:
                         ctx.logger.record(f"disc/{key}", value)
                 last = r == n_rounds - 1
                 if cfg.eval_every and ((r + 1) % cfg.eval_every == 0 or last):
-                    point = evaluate_live(
-                        gen.actor, norm, ctx.env_id, cfg.eval_episodes, ctx.device
-                    )
-                    cpu = round(time.process_time() - cpu_start, 1)  # evaluations included
-                    point = {"round": r + 1, "env_steps": counter.steps, **point, "cpu_time_s": cpu}
-                    curve.append(point)
-                    for key, value in point.items():
-                        if value is not None:
-                            ctx.logger.record(f"eval/{key}", value)
+                    record_curve_point(
+                        curve, ctx.logger, gen.actor, norm, ctx.env_id,
+                        cfg.eval_episodes, ctx.device,
+                        round_=r + 1, env_steps=counter.steps, cpu_start=cpu_start,
+                    )  # fmt: skip
                 ctx.logger.dump(r)
                 advance(1)
     finally:
