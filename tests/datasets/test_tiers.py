@@ -48,7 +48,7 @@ def test_an_uncalibrated_tier_is_a_clear_error(monkeypatch):
     from ilkit.datasets import DatasetError, tiers
 
     monkeypatch.setattr(tiers, "_table", lambda: {})
-    with pytest.raises(DatasetError, match="not calibrated .*python -m ilkit.datasets.tiers"):
+    with pytest.raises(DatasetError, match="not calibrated .*python scripts/calibrate_tiers.py"):
         generate(ENV, n_episodes=2, seed=0, tier="noisy", progress=False)
     assert datasets.list_datasets() == []  # nothing written
 
