@@ -70,14 +70,20 @@ def measure(env_id: str, episodes: int) -> dict:
     }
 
 
+def _mujoco_version() -> str:
+    import mujoco
+
+    return mujoco.__version__
+
+
 def write_table(rows: list[dict], episodes: int) -> str:
     lines = [
         "# Bundled experts: true return re-measured",
         "",
         f"`python benchmarks/experts.py --episodes {episodes}` on {platform.machine()} "
         f"({os.cpu_count()} cores, OMP_NUM_THREADS={os.environ['OMP_NUM_THREADS']}); "
-        f"{episodes} held-out seeds, deterministic actions. *normalized*: (re-measured - random) "
-        "/ (manifest - random), 1.0 = reproduces the manifest. *eval speed*: the expert's "
+        f"{episodes} validation seeds, deterministic actions, mujoco {_mujoco_version()}. "
+        "*normalized*: (re-measured - random) / (manifest - random), 1.0 = reproduces the manifest. *eval speed*: the expert's "
         "evaluation throughput as a ratio to a uniform random policy's in the same run (absorbing "
         "steps after a crash skip the simulator, so early-failing random play runs faster).",
         "",
