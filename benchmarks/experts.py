@@ -83,7 +83,8 @@ def write_table(rows: list[dict], episodes: int) -> str:
         f"`python benchmarks/experts.py --episodes {episodes}` on {platform.machine()} "
         f"({os.cpu_count()} cores, OMP_NUM_THREADS={os.environ['OMP_NUM_THREADS']}); "
         f"{episodes} validation seeds, deterministic actions, mujoco {_mujoco_version()}. "
-        "*normalized*: (re-measured - random) / (manifest - random), 1.0 = reproduces the manifest. *eval speed*: the expert's "
+        "*normalized*: (re-measured - random) / (manifest - random), 1.0 = reproduces the "
+        "manifest. *eval speed*: the expert's "
         "evaluation throughput as a ratio to a uniform random policy's in the same run (absorbing "
         "steps after a crash skip the simulator, so early-failing random play runs faster).",
         "",
