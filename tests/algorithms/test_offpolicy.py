@@ -6,8 +6,6 @@ held-out seeds within a tiny budget, and its SAC-actor artifact must reload to t
 
 from __future__ import annotations
 
-import os
-
 import numpy as np
 import pytest
 import torch as th
@@ -20,29 +18,6 @@ from ilkit.policies import load_policy
 ENV = "ilkit/Pendulum-v0"
 CLEAR_MARGIN = 0.5  # normalized score to beat: a random policy scores about 0
 TINY = {"net_arch": (64, 64), "eval_every": 0, "eval_episodes": 3}
-
-
-@pytest.fixture(scope="module")
-def dataset_root(tmp_path_factory):
-    """One small Pendulum expert dataset (10 episodes) shared by the tests of this module."""
-    from ilkit.datasets import generate
-
-    root = tmp_path_factory.mktemp("minari")
-    before = os.environ.get("MINARI_DATASETS_PATH")
-    os.environ["MINARI_DATASETS_PATH"] = str(root)
-    try:
-        generate(ENV, n_episodes=10, seed=0, progress=False)
-    finally:
-        if before is None:
-            os.environ.pop("MINARI_DATASETS_PATH")
-        else:
-            os.environ["MINARI_DATASETS_PATH"] = before
-    return root
-
-
-@pytest.fixture()
-def data(dataset_root, monkeypatch):
-    monkeypatch.setenv("MINARI_DATASETS_PATH", str(dataset_root))
 
 
 def test_random_policy_scores_about_zero():

@@ -7,7 +7,6 @@ held-out seeds, and its artifact must reload to the same actions.
 from __future__ import annotations
 
 import json
-import os
 
 import numpy as np
 import pytest
@@ -23,29 +22,6 @@ from ilkit.policies import RandomPolicy, load_policy
 ENV = "ilkit/CartPole-v0"
 CLEAR_MARGIN = 100.0  # mean return to beat: ~4.5x a random policy's ~22
 SMALL_EVAL = {"eval_every": 0, "eval_episodes": 3}
-
-
-@pytest.fixture(scope="module")
-def dataset_root(tmp_path_factory):
-    """One small expert dataset (10 episodes) shared by the tests of this module."""
-    from ilkit.datasets import generate
-
-    root = tmp_path_factory.mktemp("minari")
-    before = os.environ.get("MINARI_DATASETS_PATH")
-    os.environ["MINARI_DATASETS_PATH"] = str(root)
-    try:
-        generate(ENV, n_episodes=10, seed=0, progress=False)
-    finally:
-        if before is None:
-            os.environ.pop("MINARI_DATASETS_PATH")
-        else:
-            os.environ["MINARI_DATASETS_PATH"] = before
-    return root
-
-
-@pytest.fixture()
-def data(dataset_root, monkeypatch):
-    monkeypatch.setenv("MINARI_DATASETS_PATH", str(dataset_root))
 
 
 def _held_out_mean(artifact) -> float:
