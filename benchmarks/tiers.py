@@ -54,7 +54,8 @@ def run_one(env_id: str, tier: str, algo: str, seed: int, demos: int | None, wor
     result = train(algo, env_id, dataset_id=dataset_id, n_demos=demos, seed=seed, device="cpu",
                    out_dir=out, overwrite=True)  # fmt: skip
     score = evaluate(result.artifact_path, env_id, n_episodes=eval_episodes, device="cpu")
-    data_score = read_metadata(dataset_id)["ilkit"]["tier"]["normalized_score"]
+    # a dataset written before tiers existed has no tier block (None: not recorded)
+    data_score = (read_metadata(dataset_id)["ilkit"].get("tier") or {}).get("normalized_score")
     row = {
         "env_id": env_id,
         "tier": tier,
