@@ -15,6 +15,7 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import torch as th
 from stable_baselines3.common.policies import ActorCriticPolicy
 
@@ -54,6 +55,18 @@ def declared_manifest(path: Path, weights: str, env_id: str = CARTPOLE, **extra:
     }
     path.write_text(json.dumps(data))
     return path
+
+
+def declared_architecture(folder: Path, net_arch: Any) -> Path:
+    """A declared submission in ``folder`` whose manifest asks for ``net_arch`` over a weights
+    file that holds nothing usable: building the net is all it costs (memory or time)."""
+    from safetensors.numpy import save_file
+
+    folder.mkdir(parents=True, exist_ok=True)
+    save_file({"unused": np.zeros(1, dtype=np.float32)}, str(folder / "w.safetensors"))
+    return declared_manifest(
+        folder / "m.json", "w.safetensors", architecture={"net_arch": net_arch}
+    )
 
 
 def sb3_zip(path: Path, w=GOOD) -> Path:

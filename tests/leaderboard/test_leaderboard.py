@@ -20,6 +20,7 @@ from policyhelpers import (
     CARTPOLE,
     GOOD,
     PENDULUM,
+    declared_architecture,
     declared_manifest,
     poison_sb3_zip,
     save_cartpole,
@@ -169,36 +170,10 @@ def test_hang_memory_and_malformed_actions_fail_their_cells_only(tmp_path):
     _pendulum_out_of_bounds(subs / "wild" / "pendulum")
     # Architectures declared so large that building them exhausts memory, or takes minutes
     # (orthogonal initialisation of many 4096x4096 layers): honest, data-only ways to blow up.
-    empty = subs / "huge"
-    empty.mkdir()
-    from safetensors.numpy import save_file
-
-    save_file({"unused": np.zeros(1, dtype=np.float32)}, str(empty / "w.safetensors"))
-    (empty / "m.json").write_text(
-        json.dumps(
-            {
-                "env_id": CARTPOLE,
-                "kind": "actor_critic",
-                "weights": "w.safetensors",
-                "architecture": {"net_arch": [60000, 60000]},
-            }
-        )
-    )
-    slow = subs / "slow"
-    slow.mkdir()
-    save_file({"unused": np.zeros(1, dtype=np.float32)}, str(slow / "w.safetensors"))
-    (slow / "m.json").write_text(
-        json.dumps(
-            {
-                "env_id": CARTPOLE,
-                "kind": "actor_critic",
-                "weights": "w.safetensors",
-                # ~2.5 s per 4096-wide layer here: about 60 s against a 15 s limit, and
-                # 1.6 GB of weights, inside the 4 GB memory limit (so a timeout, not memory).
-                "architecture": {"net_arch": {"pi": [4096] * 24, "vf": []}},
-            }
-        )
-    )
+    declared_architecture(subs / "huge", [60000, 60000])
+    # ~2.5 s per 4096-wide layer here: about 60 s against a 15 s limit, and 1.6 GB of weights,
+    # inside the 4 GB memory limit (so a timeout, not memory).
+    declared_architecture(subs / "slow", {"pi": [4096] * 24, "vf": []})
     out = tmp_path / "board"
     started = time.monotonic()
     code, _, stderr = _run(
@@ -242,12 +217,7 @@ def test_memory_bomb_fails_its_own_cell_only(tmp_path):
     with torch broke RLIMIT_AS) and with CUDA; the honest entry beside the bomb is scored."""
     subs = tmp_path / "subs"
     save_cartpole(subs / "good", GOOD)
-    bomb = subs / "bomb"
-    bomb.mkdir()
-    from safetensors.numpy import save_file
-
-    save_file({"unused": np.zeros(1, dtype=np.float32)}, str(bomb / "w.safetensors"))
-    declared_manifest(bomb / "m.json", "w.safetensors", architecture={"net_arch": [60000, 60000]})
+    declared_architecture(subs / "bomb", [60000, 60000])
     out = tmp_path / "board"
     code, _, stderr = _run(
         str(subs), "--envs", CARTPOLE, "--episodes", "2", "--seeds", "2", "--out", str(out),

@@ -5,9 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import numpy as np
-from policyhelpers import CARTPOLE, GOOD, save_cartpole
-from safetensors.numpy import save_file
+from policyhelpers import CARTPOLE, GOOD, declared_architecture, save_cartpole
 
 from ilkit.leaderboard.testseeds import SeedSplit
 from ilkit.leaderboard.worker import run_job
@@ -28,23 +26,8 @@ def _job(ref: dict, seed_indices=(0, 1), episodes=2) -> dict:
 
 
 def _huge(tmp_path: Path, width: int) -> dict:
-    save_file({"unused": np.zeros(1, dtype=np.float32)}, str(tmp_path / "w.safetensors"))
-    (tmp_path / "m.json").write_text(
-        json.dumps(
-            {
-                "env_id": CARTPOLE,
-                "kind": "actor_critic",
-                "weights": "w.safetensors",
-                "architecture": {"net_arch": [width, width]},
-            }
-        )
-    )
-    return {
-        "env_id": CARTPOLE,
-        "source": "declared",
-        "path": str(tmp_path / "m.json"),
-        "training": {},
-    }
+    path = declared_architecture(tmp_path, [width, width])
+    return {"env_id": CARTPOLE, "source": "declared", "path": str(path), "training": {}}
 
 
 def test_worker_streams_one_result_per_cell(tmp_path):
