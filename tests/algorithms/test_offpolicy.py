@@ -92,3 +92,37 @@ def test_replay_buffer_rewards_come_from_the_current_discriminator():
     reward.fn = lambda obs, acts, next_obs, dones: th.zeros(len(obs))  # a newer discriminator
     assert float(buffer.sample(32).rewards.abs().sum()) == 0.0
     assert float(buffer.sample_stored(32).rewards.mean()) == 123.0  # the stored env reward
+
+
+def test_lean_sac_makes_sb3s_updates_exactly():
+    """LeanSAC skips work whose result SB3 discards: the weights must come out identical."""
+    import gymnasium as gym
+    from stable_baselines3 import SAC
+
+    from ilkit.algorithms.offpolicy import LeanSAC
+
+    def model(cls, steps):
+        sac = cls(
+            "MlpPolicy",
+            gym.make("Pendulum-v1"),
+            learning_starts=64,
+            batch_size=32,
+            policy_kwargs={"net_arch": [32, 32]},
+            seed=3,
+            device="cpu",
+        )
+        if steps:
+            sac.learn(steps)
+        return sac.policy.state_dict(), sac.log_ent_coef.detach().clone()
+
+    (start_w, start_alpha), (sb3, sb3_alpha), (lean, lean_alpha) = (
+        model(SAC, 0), model(SAC, 300), model(LeanSAC, 300)
+    )
+    assert sb3.keys() == lean.keys()
+    for key in sb3:
+        assert th.equal(sb3[key], lean[key]), key
+    assert th.equal(sb3_alpha, lean_alpha)
+    # 236 updates moved every part, target critics included: not a comparison of initial weights
+    for part in ("actor.mu.weight", "critic.qf1.2.weight", "critic_target.qf1.2.weight"):
+        assert not th.equal(start_w[part], lean[part]), part
+    assert not th.equal(start_alpha, lean_alpha)

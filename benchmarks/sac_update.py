@@ -1,0 +1,114 @@
+"""SAC update time: ilkit's ``LeanSAC`` (the GAIL/AIRL generator) vs Stable-Baselines3's ``SAC``.
+
+Both arms are the same model (the ``generator=sac`` MuJoCo defaults: 256x256 ReLU actor and twin
+critics, Adam 3e-4, automatic entropy) on the public ``ilkit/Hopper-v0`` env, seeded alike, with
+the same replay buffer of random transitions; each arm times ``model.train(gradient_steps=N)``
+(the update only: no env steps, no discriminator). The arms alternate in blocks so that a
+shared machine's load falls on both. ``tests/algorithms/test_offpolicy.py`` checks that the two
+reach bit-identical weights, so the ratio is time saved for the same result. Usage::
+
+    python benchmarks/sac_update.py                 # writes benchmarks/results/sac_update.md
+    python benchmarks/sac_update.py --quick         # fewer updates, smoke run
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import time
+from pathlib import Path
+
+import numpy as np
+import torch as th
+
+RESULTS = Path(__file__).parent / "results" / "sac_update.md"
+ENV = "ilkit/Hopper-v0"
+
+
+def build(cls, batch_size: int):
+    import gymnasium as gym
+
+    import ilkit  # noqa: F401  (registers the tasks)
+
+    model = cls(
+        "MlpPolicy",
+        gym.make(ENV),
+        learning_rate=3e-4,
+        batch_size=batch_size,
+        learning_starts=0,
+        policy_kwargs={"net_arch": [256, 256], "activation_fn": th.nn.ReLU},
+        seed=0,
+        device="cpu",
+    )
+    from stable_baselines3.common.logger import configure
+
+    model.set_logger(configure(None, []))
+    rng = np.random.default_rng(0)
+    obs_dim = model.observation_space.shape[0]
+    act_dim = model.action_space.shape[0]
+    for _ in range(5000):
+        model.replay_buffer.add(
+            rng.normal(size=(1, obs_dim)),
+            rng.normal(size=(1, obs_dim)),
+            rng.uniform(-1, 1, size=(1, act_dim)),
+            rng.normal(size=1),
+            np.zeros(1),
+            [{}],
+        )
+    return model
+
+
+def time_updates(model, updates: int, batch_size: int) -> float:
+    start = time.process_time()
+    model.train(gradient_steps=updates, batch_size=batch_size)
+    return (time.process_time() - start) / updates
+
+
+def main(argv: list[str] | None = None) -> None:
+    from stable_baselines3 import SAC
+
+    from ilkit.algorithms.offpolicy import LeanSAC
+
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--updates", type=int, default=300, help="updates per timed block")
+    parser.add_argument("--blocks", type=int, default=5, help="alternating blocks per arm")
+    parser.add_argument("--batch-sizes", type=int, nargs="+", default=[128, 256])
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--out", type=Path, default=RESULTS)
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.updates, args.blocks = 30, 2
+    th.set_num_threads(1)  # what ilkit train uses on a CPU
+    rows = []
+    for batch_size in args.batch_sizes:
+        arms = {"SB3 SAC": build(SAC, batch_size), "ilkit LeanSAC": build(LeanSAC, batch_size)}
+        for model in arms.values():  # warm-up outside the timing
+            model.train(gradient_steps=10, batch_size=batch_size)
+        times: dict[str, list[float]] = {name: [] for name in arms}
+        for _ in range(args.blocks):
+            for name, model in arms.items():
+                times[name].append(time_updates(model, args.updates, batch_size))
+        sb3, lean = (np.median(times[name]) * 1e3 for name in arms)
+        rows.append((batch_size, sb3, lean, sb3 / lean))
+        print(f"batch {batch_size}: SB3 {sb3:.2f} ms, LeanSAC {lean:.2f} ms, {sb3 / lean:.2f}x")
+    lines = [
+        "# SAC update time: ilkit LeanSAC vs SB3 SAC",
+        "",
+        f"`python benchmarks/sac_update.py` on {platform.machine()}, {os.cpu_count()} cores, "
+        f"one torch thread, {args.blocks} alternating blocks of {args.updates} updates per arm "
+        f"(median CPU ms per update), {ENV} sizes, 256x256 nets. Same weights after the same "
+        "updates (tests/algorithms/test_offpolicy.py).",
+        "",
+        "| batch | SB3 SAC (ms/update) | ilkit LeanSAC (ms/update) | ratio |",
+        "|---|---|---|---|",
+        *(f"| {b} | {s:.2f} | {le:.2f} | {r:.2f}x |" for b, s, le, r in rows),
+        "",
+    ]
+    if not args.quick:
+        args.out.write_text("\n".join(lines))
+        print(f"wrote {args.out}")
+
+
+if __name__ == "__main__":
+    main()
