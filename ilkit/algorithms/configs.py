@@ -485,13 +485,16 @@ _SAC_TASK_DEFAULTS: dict[str, dict[str, dict[str, Any]]] = {
     algo: {
         # 64x64 nets: GAIL 0.96 normalized at 6k steps (35 CPU-s), AIRL 0.71 at 8k (seed 0)
         "Pendulum": {"total_timesteps": 20_000, "net_arch": (64, 64), "eval_every": 2},
-        # ~20-25 ms of one CPU core per step (SAC's 256x256 updates dominate): 200k steps fit
-        # the 90 CPU-minute budget of issue 12. HalfCheetah seed 0: GAIL 0.99 normalized at 30k
-        # steps (7 CPU-min), AIRL 0.87 at 20k (PPO generator: 0.32 / 0.34 at 300k); Hopper GAIL
-        # 0.12 at 20k. Not yet measured over 3 seeds nor to the 200k end (baselines.md)
-        **{name: {"total_timesteps": 200_000, "sac_learning_starts": 10_000} for name in _MUJOCO},
-        # seed 0 (5 validation episodes a point): GAIL 1.06 / 1.29 at 30k / 50k steps, AIRL
-        # 1.13 at 30k; 3 seeds at this default in benchmarks/results/baselines.md
+        # SAC's updates are most of a run's CPU (LeanSAC, 256x256 nets: ~10 ms per step at
+        # batch 128, ~14 ms at 256, one core): 300k steps at batch 128 fit issue 12's 90
+        # CPU-minute budget. Hopper GAIL seed 0 at these settings: 0.83 normalized at 90k steps
+        # (5 validation episodes a point; PPO generator: 0.32 at 300k). baselines.md has the
+        # measured rows.
+        **{
+            name: {"total_timesteps": 300_000, "batch_size": 128, "sac_learning_starts": 10_000}
+            for name in _MUJOCO
+        },
+        # GAIL 1.18 normalized on seed 0 at 50k steps (50 validation episodes, 11 CPU-min)
         "HalfCheetah": {"total_timesteps": 50_000, "sac_learning_starts": 10_000},
     }
     for algo in ("gail", "airl")

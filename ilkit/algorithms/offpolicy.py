@@ -230,7 +230,8 @@ class LeanSAC(SAC):
 
     def __init__(self, *args, policy_kwargs: dict[str, Any] | None = None, **kwargs):
         policy_kwargs = dict(policy_kwargs or {})
-        policy_kwargs["optimizer_kwargs"] = {"foreach": True, **policy_kwargs.get("optimizer_kwargs", {})}
+        optimizer_kwargs = {"foreach": True, **policy_kwargs.get("optimizer_kwargs", {})}
+        policy_kwargs["optimizer_kwargs"] = optimizer_kwargs
         super().__init__(*args, policy_kwargs=policy_kwargs, **kwargs)
 
     def train(self, gradient_steps: int, batch_size: int = 64) -> None:
@@ -266,19 +267,13 @@ class LeanSAC(SAC):
             ent_coefs.append(ent_coef.item())
 
             with th.no_grad():
-                next_actions, next_log_prob = self.actor.action_log_prob(
-                    data.next_observations
-                )
-                next_q = th.cat(
-                    self.critic_target(data.next_observations, next_actions), dim=1
-                )
+                next_actions, next_log_prob = self.actor.action_log_prob(data.next_observations)
+                next_q = th.cat(self.critic_target(data.next_observations, next_actions), dim=1)
                 next_q, _ = th.min(next_q, dim=1, keepdim=True)
                 next_q = next_q - ent_coef * next_log_prob.reshape(-1, 1)
                 target_q = data.rewards + (1 - data.dones) * self.gamma * next_q
             current_q = self.critic(data.observations, data.actions)
-            critic_loss = 0.5 * sum(
-                th.nn.functional.mse_loss(q, target_q) for q in current_q
-            )
+            critic_loss = 0.5 * sum(th.nn.functional.mse_loss(q, target_q) for q in current_q)
             critic_losses.append(critic_loss.item())
             self.critic.optimizer.zero_grad()
             critic_loss.backward()

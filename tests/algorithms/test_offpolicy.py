@@ -116,7 +116,9 @@ def test_lean_sac_makes_sb3s_updates_exactly():
         return sac.policy.state_dict(), sac.log_ent_coef.detach().clone()
 
     (start_w, start_alpha), (sb3, sb3_alpha), (lean, lean_alpha) = (
-        model(SAC, 0), model(SAC, 300), model(LeanSAC, 300)
+        model(SAC, 0),
+        model(SAC, 300),
+        model(LeanSAC, 300),
     )
     assert sb3.keys() == lean.keys()
     for key in sb3:
