@@ -168,8 +168,13 @@ def _fmt(values: list[float], digits: int = 2) -> str:
 
 
 def label(row: dict) -> str:
-    """The algorithm column: ``gail``, or ``gail generator=sac`` for a run with overrides."""
-    extra = " ".join(f"{k}={v}" for k, v in sorted((row.get("overrides") or {}).items()))
+    """The algorithm column: ``bc``, ``bc n_epochs=2`` for a run with overrides; GAIL and AIRL
+    always name their generator (``gail generator=sac``), the task's default or not."""
+    shown = dict(row.get("overrides") or {})
+    generator = (row.get("config") or {}).get("generator")
+    if row["algorithm"] in ("gail", "airl") and generator:
+        shown.setdefault("generator", generator)
+    extra = " ".join(f"{k}={v}" for k, v in sorted(shown.items()))
     return f"{row['algorithm']} {extra}".strip()
 
 

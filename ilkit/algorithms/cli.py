@@ -84,8 +84,14 @@ def train(
     \b
     bc      behavioural cloning (offline: demonstrations only)
     dagger  BC plus the bundled expert labelling the learner's states (counts queries)
-    gail    adversarial imitation with a PPO generator in the hidden-reward env
-    airl    adversarial inverse RL (shaped reward net) with a PPO generator
+    gail    adversarial imitation: a discriminator's reward trains a generator policy
+    airl    adversarial inverse RL: the same with a shaped reward net (reward + potential)
+
+    \b
+    GAIL/AIRL generators (--set generator=...):
+      ppo   imitation's on-policy trainer (the default outside MuJoCo)
+      sac   off-policy SAC, rewards relabelled by the current discriminator
+            (DAC-style; MuJoCo default: 50k-300k steps instead of millions)
 
     Configs start from per-task defaults (imitation's tuned hyperparameters where they
     exist); the generator's discount is the task's γ.

@@ -50,3 +50,14 @@ def test_one_png_per_task_with_runs(tmp_path):
         "curves-Hopper-v0.png",
     ]  # Walker2d has no run: no empty figure
     assert all(p.stat().st_size > 10_000 for p in out.iterdir())
+
+
+def test_adversarial_rows_name_their_generator_default_or_not():
+    from baselines import label
+
+    default = {"algorithm": "gail", "overrides": {}, "config": {"generator": "sac"}}
+    chosen = {"algorithm": "airl", "overrides": {"generator": "ppo"}, "config": {}}
+    assert label(default) == "gail generator=sac"  # the MuJoCo default, not a bare "gail"
+    assert label(chosen) == "airl generator=ppo"
+    bc = {"algorithm": "bc", "overrides": {"n_epochs": "2"}, "config": {"n_epochs": 2}}
+    assert label(bc) == "bc n_epochs=2"
