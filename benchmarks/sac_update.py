@@ -98,7 +98,9 @@ def main(argv: list[str] | None = None) -> None:
         f"`python benchmarks/sac_update.py` on {platform.machine()}, {os.cpu_count()} cores, "
         f"one torch thread, {args.blocks} alternating blocks of {args.updates} updates per arm "
         f"(median CPU ms per update), {ENV} sizes, 256x256 nets. Same weights after the same "
-        "updates (tests/algorithms/test_offpolicy.py).",
+        "updates (tests/algorithms/test_offpolicy.py). Load average at the end: "
+        f"{os.getloadavg()[0]:.1f} (other jobs on the cores inflate both arms' CPU time; the "
+        "ratio is the figure).",
         "",
         "| batch | SB3 SAC (ms/update) | ilkit LeanSAC (ms/update) | ratio |",
         "|---|---|---|---|",
