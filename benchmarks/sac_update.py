@@ -108,7 +108,9 @@ def main(argv: list[str] | None = None) -> None:
         "",
     ]
     if not args.quick:
-        args.out.write_text("\n".join(lines))
+        from ilkit.atomic import write_text
+
+        write_text(args.out, "\n".join(lines))
         print(f"wrote {args.out}")
 
 

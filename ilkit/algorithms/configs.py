@@ -481,6 +481,7 @@ _SAC = {
     "normalize_obs": True,
     "eval_every": 10,
 }
+_SAC_MUJOCO = {"total_timesteps": 300_000, "batch_size": 128, "sac_learning_starts": 10_000}
 _SAC_TASK_DEFAULTS: dict[str, dict[str, dict[str, Any]]] = {
     algo: {
         # 64x64 nets: GAIL 0.96 normalized at 6k steps (35 CPU-s), AIRL 0.71 at 8k (seed 0)
@@ -489,14 +490,11 @@ _SAC_TASK_DEFAULTS: dict[str, dict[str, dict[str, Any]]] = {
         # batch 128, ~14 ms at 256, one core): 300k steps at batch 128 fit issue 12's 90
         # CPU-minute budget (PPO generator: 0.02-0.34 normalized at 300k). baselines.md has the
         # measured rows.
-        **{
-            name: {"total_timesteps": 300_000, "batch_size": 128, "sac_learning_starts": 10_000}
-            for name in _MUJOCO
-        },
+        **{name: dict(_SAC_MUJOCO) for name in _MUJOCO},
         # GAIL 1.18 normalized on seed 0 at 50k steps (50 validation episodes, 11 CPU-min)
-        "HalfCheetah": {"total_timesteps": 50_000, "sac_learning_starts": 10_000},
+        "HalfCheetah": {**_SAC_MUJOCO, "total_timesteps": 50_000, "batch_size": 256},
         # GAIL seed 0: 0.83 at 90k steps, 0.97 / 0.98 at 120k / 130k (5 episodes a point)
-        "Hopper": {"total_timesteps": 200_000, "batch_size": 128, "sac_learning_starts": 10_000},
+        "Hopper": {**_SAC_MUJOCO, "total_timesteps": 200_000},
     }
     for algo in ("gail", "airl")
 }
