@@ -17,7 +17,7 @@ import json
 from pathlib import Path
 
 import numpy as np
-from baselines import MUJOCO, RESULTS, WORK_DIR, label, load_rows
+from baselines import MUJOCO, MUJOCO_RECORDED, RESULTS, WORK_DIR, label, load_rows
 
 # imitation v1.0 benchmark (docs "Benchmarks"): normalized score at 10M environment steps
 PUBLISHED_10M = {
@@ -179,7 +179,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--out-dir", type=Path, default=RESULTS.parent)
     args = parser.parse_args(argv)
     rows = [renormalized(r) for r in load_rows(args.work_dir) + run_rows(args.runs)]
-    for env_id in MUJOCO:
+    for env_id in (*MUJOCO, *MUJOCO_RECORDED):  # a task without runs gets no plot
         out = args.out_dir / f"curves-{env_id.split('/')[-1]}.png"
         if plot_task(env_id, rows, out):
             print(f"wrote {out}")
