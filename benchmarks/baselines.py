@@ -5,8 +5,9 @@ config (``ilkit train ALGO --env ENV --seed S``), scored by ``ilkit.evaluation.e
 the held-out (validation) seeds (50 episodes) and normalized with the task's random and expert
 references: (R - random) / (expert - random). Each finished run is one JSON file in
 ``--work-dir`` (written atomically, with the run's learning curve), so a killed sweep resumes
-where it stopped: runs with a result are skipped. The markdown is rewritten from every stored
-run each time.
+where it stopped: runs with a result are skipped, and a GAIL/AIRL run killed part-way goes on
+from its last checkpoint (saved every 10 minutes in ``WORK_DIR/checkpoints/``). The markdown
+is rewritten from every stored run each time.
 
 Backends: ``local`` (default) runs one training at a time in worker processes of this machine
 (``--workers`` at once); ``ray`` runs each training as a Ray task on a local cluster it starts
@@ -29,6 +30,7 @@ import hashlib
 import json
 import os
 import platform
+import shutil
 import tempfile
 import time
 from pathlib import Path
@@ -65,8 +67,10 @@ def run_one(
     overrides: dict[str, str],
     n_demos: int | None,
     minari_dir: str | None,
+    checkpoint_dir: str | None = None,
 ) -> dict:
-    """Train and score one cell; returns the result row (the caller stores it)."""
+    """Train and score one cell; returns the result row (the caller stores it). A run killed
+    part-way resumes from its checkpoint in ``checkpoint_dir`` (GAIL/AIRL with SAC)."""
     os.environ.setdefault("OMP_NUM_THREADS", "1")
     if minari_dir:
         os.environ["MINARI_DATASETS_PATH"] = minari_dir
@@ -82,6 +86,7 @@ def run_one(
             config=overrides or None,
             device="cpu",
             out_dir=Path(scratch) / "run",
+            checkpoint_dir=checkpoint_dir,
         )
         score = evaluate(result.artifact_path, env_id, n_episodes=eval_episodes, device="cpu")
     # the table keeps the figures and the curve, not the weights
@@ -95,6 +100,7 @@ def run_one(
         "eval_episodes": eval_episodes,
         "train_wall_time_s": result.metrics["wall_time_s"],
         "train_cpu_time_s": result.metrics.get("cpu_time_s"),
+        "resumed_at_round": result.metrics.get("resumed_at_round"),
         "env_steps": result.env_steps,
         "expert_queries": result.expert_queries,
         "n_demos": result.n_demos,
@@ -113,6 +119,14 @@ def cache_path(
         digest = hashlib.sha1(json.dumps(overrides, sort_keys=True).encode()).hexdigest()[:8]
         name += f"-{digest}"
     return work / "results" / f"{name}.json"
+
+
+def checkpoint_dir(work: Path, results_path: Path, rerun: bool) -> str:
+    """Where the run of ``results_path`` keeps its mid-run checkpoint (gitignored)."""
+    directory = work / "checkpoints" / results_path.stem
+    if rerun:  # a rerun starts over
+        shutil.rmtree(directory, ignore_errors=True)
+    return str(directory)
 
 
 def store(path: Path, row: dict) -> None:
@@ -322,13 +336,17 @@ def main(argv: list[str] | None = None) -> None:
         )
         with log_file.open("a") as f:
             f.write(command + "\n")
-        jobs = [
-            (env_id, algo, seed, args.eval_episodes, overrides, args.demos, minari_dir)
-            for env_id in envs
-            for algo in args.algos
-            for seed in args.seeds
-            if args.rerun or not cache_path(args.work_dir, env_id, algo, seed, overrides).exists()
-        ]
+        jobs = []
+        for env_id in envs:
+            for algo in args.algos:
+                for seed in args.seeds:
+                    path = cache_path(args.work_dir, env_id, algo, seed, overrides)
+                    if args.rerun or not path.exists():
+                        ckpt = checkpoint_dir(args.work_dir, path, args.rerun)
+                        jobs.append(
+                            (env_id, algo, seed, args.eval_episodes, overrides, args.demos,
+                             minari_dir, ckpt)
+                        )  # fmt: skip
         print(f"{len(jobs)} run(s) to do; the others are stored in {args.work_dir}", flush=True)
         _prepare_datasets({job[0] for job in jobs}, args)
 

@@ -60,6 +60,12 @@ metrics.json, learning_curve.png and tb/ (tensorboard --logdir OUT/tb)."""
     help="Override a config value (repeatable); --show-config lists the keys.",
 )
 @click.option("--force", is_flag=True, help="Replace the policy and metrics of an earlier run.")
+@click.option(
+    "--checkpoint-dir",
+    type=click.Path(file_okay=False),
+    help="GAIL/AIRL with SAC: save the run's state here every 10 minutes; rerunning the same "
+    "command resumes a killed run from it (deleted when the run finishes).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON on stdout.")
 @click.option(
     "--show-config",
@@ -76,6 +82,7 @@ def train(
     out_dir: str | None,
     overrides: tuple[str, ...],
     force: bool,
+    checkpoint_dir: str | None,
     as_json: bool,
     show_config: bool,
 ) -> None:
@@ -126,6 +133,7 @@ def train(
         device=device,
         out_dir=out_dir,
         overwrite=force,
+        checkpoint_dir=checkpoint_dir,
     )
     if as_json:
         echo_json(result.to_dict())

@@ -23,6 +23,7 @@ rescaled the same way. The saved policy is SAC's actor (the ``sac_actor`` artifa
 
 from __future__ import annotations
 
+import json
 import time
 from typing import Any
 
@@ -32,6 +33,7 @@ from stable_baselines3 import SAC
 from stable_baselines3.common.buffers import ReplayBuffer
 from stable_baselines3.common.utils import polyak_update
 
+from ilkit.algorithms import checkpoint
 from ilkit.algorithms.common import (
     NormalizedObsVecEnv,
     ObsNorm,
@@ -40,8 +42,9 @@ from ilkit.algorithms.common import (
     record_curve_point,
 )
 from ilkit.algorithms.run import RunContext, RunOutput
+from ilkit.envs.seeds import VALIDATION_BASE
 from ilkit.policies.artifact import ACTIVATIONS
-from ilkit.progress import progress_bar
+from ilkit.progress import log, progress_bar
 
 # Expert actions are clipped inside SAC's squashed range so that log pi(a|s) stays finite.
 _ACTION_EDGE = 1.0 - 1e-3
@@ -359,11 +362,20 @@ def run_offpolicy(ctx: RunContext, algo: str) -> RunOutput:
 
     n_rounds = max(1, cfg.total_timesteps // cfg.disc_every)
     curve: list[dict[str, Any]] = []
-    cpu_start = time.process_time()  # CPU time along the curve (cores may be shared)
     disc_stats: dict[str, float] = {}
+    start_round, prior_cpu_s = 0, 0.0
+    saved = ctx.checkpoint.load() if ctx.checkpoint is not None else None
+    if saved is not None:
+        start_round, prior_cpu_s, curve, disc_stats = _restore(saved, gen, disc, counter)
+        # a fresh episode stream, still below the held-out seeds
+        counter.venv.seed(int(saved["env_seed"]))
+        log(f"resumed from {ctx.checkpoint.path} at round {start_round}/{n_rounds}")
+    # CPU time along the curve (cores may be shared), counting the CPU before a resume
+    cpu_start = time.process_time() - prior_cpu_s
     try:
         with progress_bar(n_rounds, f"{algo.upper()}+SAC {ctx.task.name}") as advance:
-            for r in range(n_rounds):
+            advance(start_round)
+            for r in range(start_round, n_rounds):
                 with ctx.logger.accumulate_means("gen"):
                     gen.learn(cfg.disc_every, reset_num_timesteps=False)
                 if gen.replay_buffer.size() >= cfg.demo_batch_size:
@@ -379,6 +391,11 @@ def run_offpolicy(ctx: RunContext, algo: str) -> RunOutput:
                         round_=r + 1, env_steps=counter.steps, cpu_start=cpu_start,
                     )  # fmt: skip
                 ctx.logger.dump(r)
+                if ctx.checkpoint is not None and not last and ctx.checkpoint.due():
+                    ctx.checkpoint.save(
+                        _state(ctx.seed, r + 1, gen, disc, counter, curve, disc_stats,
+                               time.process_time() - cpu_start)
+                    )  # fmt: skip
                 advance(1)
     finally:
         venv.close()
@@ -389,9 +406,86 @@ def run_offpolicy(ctx: RunContext, algo: str) -> RunOutput:
         env_steps=counter.steps,
         expert_queries=0,
         offline=False,
+        prior_cpu_s=prior_cpu_s,
         extra={
             "rounds": n_rounds,
+            "resumed_at_round": start_round if saved is not None else None,
             "gen_timesteps_per_round": cfg.disc_every,
             "final_disc": disc_stats,
         },
+    )
+
+
+_BUFFER_ARRAYS = ("observations", "next_observations", "actions", "rewards", "dones", "timeouts")
+
+
+def _state(seed, next_round, gen, disc, counter, curve, disc_stats, cpu_s) -> dict[str, Any]:
+    """Everything a resumed run needs, as tensors and plain values (see :mod:`checkpoint`)."""
+    buffer = gen.replay_buffer
+    upper = buffer.buffer_size if buffer.full else buffer.pos
+    env_seed = np.random.SeedSequence([seed, next_round]).generate_state(1)[0]
+    return {
+        "round": next_round,
+        "cpu_s": cpu_s,
+        "env_steps": counter.steps,
+        "env_seed": int(env_seed) % (VALIDATION_BASE - counter.num_envs),
+        "curve": json.dumps(curve, default=float),
+        "disc_stats": json.dumps(disc_stats),
+        "sac": {
+            "policy": gen.policy.state_dict(),
+            "actor_optimizer": gen.actor.optimizer.state_dict(),
+            "critic_optimizer": gen.critic.optimizer.state_dict(),
+            "log_ent_coef": None if gen.log_ent_coef is None else gen.log_ent_coef.detach().clone(),
+            "ent_coef_optimizer": _state_dict(gen.ent_coef_optimizer),
+            "num_timesteps": gen.num_timesteps,
+            "n_updates": gen._n_updates,
+            "episode_num": gen._episode_num,
+        },
+        "buffer": {
+            **checkpoint.tensors({k: getattr(buffer, k)[:upper] for k in _BUFFER_ARRAYS}),
+            "pos": buffer.pos,
+            "full": buffer.full,
+        },
+        "disc": {
+            "net": disc.net.state_dict(),
+            "reward_norm": disc.reward_norm.state_dict(),
+            "optimizer": disc.optimizer.state_dict(),
+        },
+        "rng": {"torch": th.get_rng_state(), "numpy": checkpoint.numpy_rng_state()},
+    }
+
+
+def _state_dict(optimizer):
+    return None if optimizer is None else optimizer.state_dict()
+
+
+def _restore(state: dict[str, Any], gen, disc, counter):
+    """Load a :func:`_state` into freshly built objects; returns (round, cpu_s, curve, stats)."""
+    sac = state["sac"]
+    gen.policy.load_state_dict(sac["policy"])
+    gen.actor.optimizer.load_state_dict(sac["actor_optimizer"])
+    gen.critic.optimizer.load_state_dict(sac["critic_optimizer"])
+    if gen.log_ent_coef is not None:  # a learned entropy coefficient (SAC's default "auto")
+        with th.no_grad():  # in place: the entropy optimizer holds this parameter
+            gen.log_ent_coef.copy_(sac["log_ent_coef"])
+        gen.ent_coef_optimizer.load_state_dict(sac["ent_coef_optimizer"])
+    gen.num_timesteps = sac["num_timesteps"]
+    gen._n_updates = sac["n_updates"]
+    gen._episode_num = sac["episode_num"]
+    buffer, stored = gen.replay_buffer, state["buffer"]
+    for key in _BUFFER_ARRAYS:
+        values = stored[key].numpy()
+        getattr(buffer, key)[: len(values)] = values
+    buffer.pos, buffer.full = stored["pos"], stored["full"]
+    disc.net.load_state_dict(state["disc"]["net"])
+    disc.reward_norm.load_state_dict(state["disc"]["reward_norm"])
+    disc.optimizer.load_state_dict(state["disc"]["optimizer"])
+    th.set_rng_state(state["rng"]["torch"])
+    checkpoint.set_numpy_rng_state(state["rng"]["numpy"])
+    counter.steps = state["env_steps"]
+    return (
+        state["round"],
+        state["cpu_s"],
+        json.loads(state["curve"]),
+        json.loads(state["disc_stats"]),
     )

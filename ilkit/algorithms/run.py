@@ -39,6 +39,9 @@ class RunContext:
     observation_space: Any
     action_space: Any
     scratch_dir: Any
+    checkpoint: Any = None
+    """A :class:`~ilkit.algorithms.checkpoint.Checkpointer` when the run saves and resumes
+    mid-run state (GAIL/AIRL with the SAC generator); None otherwise."""
 
     def record_eval(self, point: dict[str, Any], step: int) -> None:
         """Learning-curve point -> TensorBoard (``eval/*``)."""
@@ -65,4 +68,6 @@ class RunOutput:
     env_steps: int
     expert_queries: int
     offline: bool
+    prior_cpu_s: float = 0.0
+    """CPU seconds spent before a resume from a checkpoint (0 for an uninterrupted run)."""
     extra: dict[str, Any] = dataclasses.field(default_factory=dict)

@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 
 from ilkit import atomic
+from ilkit.algorithms.checkpoint import DEFAULT_INTERVAL_S, Checkpointer
 from ilkit.algorithms.configs import Config, check_algorithm, make_config, to_dict
 from ilkit.algorithms.run import Demos, RunContext, RunOutput
 from ilkit.envs.tasks import spec
@@ -86,6 +87,8 @@ def train(
     device: str = "auto",
     out_dir: str | os.PathLike,
     overwrite: bool = False,
+    checkpoint_dir: str | os.PathLike | None = None,
+    checkpoint_interval_s: float = DEFAULT_INTERVAL_S,
 ) -> TrainResult:
     """Train ``algo`` (bc, dagger, gail, airl) on a task and save a weights-only policy.
 
@@ -103,6 +106,11 @@ def train(
         device: ``"auto"`` (CUDA when available), ``"cpu"`` or ``"cuda"``.
         out_dir: run directory (policy artifact, metrics, curve, TensorBoard logs).
         overwrite: replace the policy and metrics of an earlier run in ``out_dir``.
+        checkpoint_dir: save mid-run state here every ``checkpoint_interval_s`` seconds and
+            resume from a checkpoint of the same run found there (GAIL/AIRL with the SAC
+            generator, the runs that take hours; the others are short and start over). The
+            checkpoint is deleted when the run finishes. See :mod:`ilkit.algorithms.checkpoint`.
+        checkpoint_interval_s: seconds between checkpoints.
 
     Raises:
         IlkitError: unknown task/algorithm/dataset, bad config, no CUDA, existing output.
@@ -126,6 +134,15 @@ def train(
     artifact = out / POLICY_DIR
     if artifact.exists() and not overwrite:
         raise IlkitError(f"{artifact} exists (pass overwrite=True / --force to replace it)")
+
+    checkpointer = None
+    if checkpoint_dir is not None:
+        checkpointer = Checkpointer(
+            checkpoint_dir,
+            {"algorithm": algo, "task": task.id, "config": to_dict(cfg), "seed": seed,
+             "dataset_id": dataset_id or task.dataset_id, "n_demos": n_demos, "device": dev.type},
+            checkpoint_interval_s,
+        )  # fmt: skip
 
     start = time.perf_counter()
     cpu_start = time.process_time()
@@ -156,6 +173,7 @@ def train(
             observation_space=env.observation_space,
             action_space=env.action_space,
             scratch_dir=Path(scratch),
+            checkpoint=checkpointer,
         )
         with warnings.catch_warnings():
             # Harmless and noisy: imitation's BC logger calls float() on loss tensors, and
@@ -165,7 +183,8 @@ def train(
             with _torch_threads(1 if dev.type == "cpu" else th.get_num_threads()):
                 output = _runner(algo)(ctx)
     train_time = time.perf_counter() - start
-    cpu_time = time.process_time() - cpu_start  # differs from wall time on shared cores
+    # differs from wall time on shared cores; a resumed run adds the CPU before its checkpoint
+    cpu_time = time.process_time() - cpu_start + output.prior_cpu_s
     logger.close()
     output.module.set_training_mode(False)
 
@@ -208,6 +227,8 @@ def train(
     )
     atomic.write_text(out / METRICS, json.dumps(metrics, indent=2, default=_json_default) + "\n")
     plot_curve(metrics, out / CURVE_PNG)
+    if checkpointer is not None:
+        checkpointer.clear()  # only once the policy and metrics are safely written
     log(
         f"saved {artifact}; held-out mean return {final['mean_return']:.1f}"
         + (

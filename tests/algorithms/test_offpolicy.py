@@ -12,6 +12,7 @@ import torch as th
 
 from ilkit.algorithms import make_config, train
 from ilkit.algorithms.common import TrainingError
+from ilkit.errors import IlkitError
 from ilkit.evaluation.evaluate import RandomPolicy, evaluate
 from ilkit.policies import load_policy
 
@@ -128,3 +129,48 @@ def test_lean_sac_makes_sb3s_updates_exactly():
     for part in ("actor.mu.weight", "critic.qf1.2.weight", "critic_target.qf1.2.weight"):
         assert not th.equal(start_w[part], lean[part]), part
     assert not th.equal(start_alpha, lean_alpha)
+
+
+class _Killed(Exception):
+    """Stands in for the end of a session: the process stops right after a checkpoint."""
+
+
+def test_killed_run_resumes_from_its_checkpoint_and_still_learns(data, tmp_path, monkeypatch):
+    from ilkit.algorithms import checkpoint
+
+    config = {"generator": "sac", "total_timesteps": 6000, **TINY}
+    ckpt = tmp_path / "ckpt"
+    save = checkpoint.Checkpointer.save
+    saves = []
+
+    def save_then_die(self, state):
+        save(self, state)
+        saves.append(state["round"])
+        if len(saves) == 3:
+            raise _Killed
+
+    monkeypatch.setattr(checkpoint.Checkpointer, "save", save_then_die)
+    kwargs = dict(n_demos=10, config=config, seed=0, device="cpu", checkpoint_dir=ckpt)
+    with pytest.raises(_Killed):
+        train("gail", ENV, out_dir=tmp_path / "a", checkpoint_interval_s=1e-9, **kwargs)
+    assert (ckpt / checkpoint.CHECKPOINT_FILE).exists()
+    monkeypatch.setattr(checkpoint.Checkpointer, "save", save)
+
+    # a checkpoint of another run is refused, not silently reused
+    with pytest.raises(IlkitError, match="belongs to a different run"):
+        train("gail", ENV, out_dir=tmp_path / "b", **{**kwargs, "seed": 1})
+
+    result = train("gail", ENV, out_dir=tmp_path / "c", **kwargs)
+    assert result.metrics["resumed_at_round"] == saves[-1] > 0
+    assert result.env_steps == 6000  # the budget counts the steps before the kill
+    assert not (ckpt / checkpoint.CHECKPOINT_FILE).exists()  # cleared once finished
+    score = evaluate(result.artifact_path, ENV, n_episodes=10, device="cpu").normalized_score
+    assert score > CLEAR_MARGIN
+
+
+def test_unreadable_checkpoint_is_a_clear_error(tmp_path):
+    from ilkit.algorithms.checkpoint import CHECKPOINT_FILE, Checkpointer
+
+    (tmp_path / CHECKPOINT_FILE).write_bytes(b"not a checkpoint")
+    with pytest.raises(IlkitError, match="not a readable ilkit checkpoint"):
+        Checkpointer(tmp_path, {"seed": 0}, 60).load()

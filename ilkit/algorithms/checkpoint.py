@@ -1,0 +1,106 @@
+"""Mid-run checkpoints, so that a long training killed part-way resumes instead of restarting.
+
+A GAIL/AIRL run with the SAC generator takes an hour or more of CPU on MuJoCo; a session, a
+job's time limit or a pre-empted node ends such a run before it finishes. With
+``train(..., checkpoint_dir=DIR)`` the run writes ``DIR/checkpoint.pt`` every
+``interval_s`` seconds (at a round boundary) and a later call with the same directory and the
+same run (algorithm, task, config, seed, demos, device: the *fingerprint*) continues from it.
+A checkpoint of a different run in the directory is a clear error, never silently reused.
+
+The file is ``torch.save`` of tensors and plain containers only, read back with
+``torch.load(weights_only=True)`` (nothing is unpickled), and written atomically: a run
+killed while saving leaves the previous checkpoint intact. A resumed run restores the nets,
+optimizers, replay buffer, counters and the torch/numpy random states; it starts a fresh
+episode (the environment's simulator state is not saved), so it is a valid run of the same
+algorithm but not bit-identical to an uninterrupted one.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ilkit import atomic
+from ilkit.errors import IlkitError
+
+CHECKPOINT_FILE = "checkpoint.pt"
+DEFAULT_INTERVAL_S = 600.0
+
+
+class Checkpointer:
+    """Saves and finds the checkpoint of one run (identified by its fingerprint)."""
+
+    def __init__(self, directory: str | os.PathLike, fingerprint: dict[str, Any], interval_s):
+        if interval_s <= 0:
+            raise IlkitError(f"checkpoint interval must be positive, got {interval_s}")
+        self.path = Path(directory) / CHECKPOINT_FILE
+        self.fingerprint = json.dumps(fingerprint, sort_keys=True, default=str)
+        self.interval_s = float(interval_s)
+        self._last = time.monotonic()
+
+    def load(self) -> dict[str, Any] | None:
+        """The stored state of this run, or None when the directory holds no checkpoint."""
+        if not self.path.exists():
+            return None
+        import torch as th
+
+        try:
+            state = th.load(self.path, map_location="cpu", weights_only=True)
+        except Exception as exc:  # truncated or foreign file: say so, do not guess
+            raise IlkitError(f"{self.path} is not a readable ilkit checkpoint ({exc})") from exc
+        if not isinstance(state, dict) or state.get("fingerprint") != self.fingerprint:
+            raise IlkitError(
+                f"{self.path} belongs to a different run (algorithm, task, config, seed, demos "
+                "or device differ); use another checkpoint directory or delete it"
+            )
+        self._last = time.monotonic()
+        return state
+
+    def due(self) -> bool:
+        return time.monotonic() - self._last >= self.interval_s
+
+    def save(self, state: dict[str, Any]) -> None:
+        import torch as th
+
+        buffer = io.BytesIO()
+        th.save({**state, "fingerprint": self.fingerprint}, buffer)
+        atomic.write_bytes(self.path, buffer.getvalue())
+        self._last = time.monotonic()
+
+    def clear(self) -> None:
+        """The run finished: its checkpoint is no longer needed."""
+        self.path.unlink(missing_ok=True)
+
+
+def numpy_rng_state() -> dict[str, Any]:
+    """``np.random.get_state()`` (SB3's replay sampling uses the global RNG) as tensors."""
+    import torch as th
+
+    name, keys, pos, has_gauss, cached = np.random.get_state()
+    assert name == "MT19937"
+    return {
+        "keys": th.from_numpy(keys.astype(np.int64)),
+        "pos": int(pos),
+        "has_gauss": int(has_gauss),
+        "cached": float(cached),
+    }
+
+
+def set_numpy_rng_state(state: dict[str, Any]) -> None:
+    keys = state["keys"].numpy().astype(np.uint32)
+    np.random.set_state(("MT19937", keys, state["pos"], state["has_gauss"], state["cached"]))
+
+
+def tensors(arrays: dict[str, np.ndarray]) -> dict[str, Any]:
+    """numpy arrays as tensors (copies), the only array type a weights-only load accepts."""
+    import torch as th
+
+    return {
+        key: th.from_numpy(np.ascontiguousarray(value)).clone() for key, value in arrays.items()
+    }
