@@ -46,6 +46,9 @@ class Checkpointer:
 
     def load(self) -> dict[str, Any] | None:
         """The stored state of this run, or None when the directory holds no checkpoint."""
+        # a save cut by a kill leaves its temporary sibling (one run per directory)
+        for stale in self.path.parent.glob(f".{CHECKPOINT_FILE}.*.tmp"):
+            stale.unlink(missing_ok=True)
         if not self.path.exists():
             return None
         import torch as th

@@ -174,3 +174,16 @@ def test_unreadable_checkpoint_is_a_clear_error(tmp_path):
     (tmp_path / CHECKPOINT_FILE).write_bytes(b"not a checkpoint")
     with pytest.raises(IlkitError, match="not a readable ilkit checkpoint"):
         Checkpointer(tmp_path, {"seed": 0}, 60).load()
+
+
+def test_checkpoint_save_cut_by_a_kill_leaves_nothing_behind(tmp_path):
+    from ilkit.algorithms.checkpoint import CHECKPOINT_FILE, Checkpointer
+
+    stale = tmp_path / f".{CHECKPOINT_FILE}.abc123.tmp"  # what an interrupted save leaves
+    stale.write_bytes(b"half a checkpoint")
+    ckpt = Checkpointer(tmp_path, {"seed": 0}, 60)
+    assert ckpt.load() is None and not stale.exists()
+    ckpt.save({"round": 3, "weights": th.ones(2)})
+    assert ckpt.load()["round"] == 3
+    ckpt.clear()
+    assert list(tmp_path.iterdir()) == []
