@@ -20,6 +20,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import pickle  # only for its error type: nothing is unpickled
 import time
 from pathlib import Path
 from typing import Any
@@ -56,7 +57,11 @@ class Checkpointer:
         try:
             state = th.load(self.path, map_location="cpu", weights_only=True)
         except Exception as exc:  # truncated or foreign file: say so, do not guess
-            raise IlkitError(f"{self.path} is not a readable ilkit checkpoint ({exc})") from exc
+            if isinstance(exc, pickle.UnpicklingError):  # torch's text says to unpickle it
+                reason = "truncated, or it holds objects other than tensors and plain values"
+            else:
+                reason = (str(exc).splitlines() or [type(exc).__name__])[0]
+            raise IlkitError(f"{self.path} is not a readable ilkit checkpoint ({reason})") from exc
         if not isinstance(state, dict) or state.get("fingerprint") != self.fingerprint:
             raise IlkitError(
                 f"{self.path} belongs to a different run (algorithm, task, config, seed, demos "

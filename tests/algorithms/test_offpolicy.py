@@ -176,6 +176,24 @@ def test_unreadable_checkpoint_is_a_clear_error(tmp_path):
         Checkpointer(tmp_path, {"seed": 0}, 60).load()
 
 
+class _Payload:
+    def __init__(self, path):
+        self.path = path
+
+    def __reduce__(self):  # unpickling this would write a file
+        return (open, (str(self.path), "w"))
+
+
+def test_checkpoint_is_never_unpickled(tmp_path):
+    from ilkit.algorithms.checkpoint import CHECKPOINT_FILE, Checkpointer
+
+    target = tmp_path / "pwned"
+    th.save({"fingerprint": "{}", "x": _Payload(target)}, tmp_path / CHECKPOINT_FILE)
+    with pytest.raises(IlkitError, match="objects other than tensors and plain values"):
+        Checkpointer(tmp_path, {}, 60).load()
+    assert not target.exists()
+
+
 def test_checkpoint_save_cut_by_a_kill_leaves_nothing_behind(tmp_path):
     from ilkit.algorithms.checkpoint import CHECKPOINT_FILE, Checkpointer
 
