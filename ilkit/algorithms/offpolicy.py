@@ -43,6 +43,7 @@ from ilkit.algorithms.common import (
 )
 from ilkit.algorithms.run import RunContext, RunOutput
 from ilkit.envs.seeds import VALIDATION_BASE
+from ilkit.experts.checkpoint import buffer_arrays, restore_buffer
 from ilkit.policies.artifact import ACTIVATIONS
 from ilkit.progress import log, progress_bar
 
@@ -416,13 +417,9 @@ def run_offpolicy(ctx: RunContext, algo: str) -> RunOutput:
     )
 
 
-_BUFFER_ARRAYS = ("observations", "next_observations", "actions", "rewards", "dones", "timeouts")
-
-
 def _state(seed, next_round, gen, disc, counter, curve, disc_stats, cpu_s) -> dict[str, Any]:
     """Everything a resumed run needs, as tensors and plain values (see :mod:`checkpoint`)."""
     buffer = gen.replay_buffer
-    upper = buffer.buffer_size if buffer.full else buffer.pos
     env_seed = np.random.SeedSequence([seed, next_round]).generate_state(1)[0]
     return {
         "round": next_round,
@@ -442,7 +439,7 @@ def _state(seed, next_round, gen, disc, counter, curve, disc_stats, cpu_s) -> di
             "episode_num": gen._episode_num,
         },
         "buffer": {
-            **checkpoint.tensors({k: getattr(buffer, k)[:upper] for k in _BUFFER_ARRAYS}),
+            **checkpoint.tensors(buffer_arrays(buffer)),
             "pos": buffer.pos,
             "full": buffer.full,
         },
@@ -472,11 +469,9 @@ def _restore(state: dict[str, Any], gen, disc, counter):
     gen.num_timesteps = sac["num_timesteps"]
     gen._n_updates = sac["n_updates"]
     gen._episode_num = sac["episode_num"]
-    buffer, stored = gen.replay_buffer, state["buffer"]
-    for key in _BUFFER_ARRAYS:
-        values = stored[key].numpy()
-        getattr(buffer, key)[: len(values)] = values
-    buffer.pos, buffer.full = stored["pos"], stored["full"]
+    stored = state["buffer"]
+    arrays = {k: v.numpy() for k, v in stored.items() if k not in ("pos", "full")}
+    restore_buffer(gen.replay_buffer, arrays, stored["pos"], stored["full"])
     disc.net.load_state_dict(state["disc"]["net"])
     disc.reward_norm.load_state_dict(state["disc"]["reward_norm"])
     disc.optimizer.load_state_dict(state["disc"]["optimizer"])

@@ -59,13 +59,7 @@ def save_checkpoint(path: Path, model: Any, venv: Any, state: dict[str, Any]) ->
             )
         buffer = getattr(model, "replay_buffer", None)
         if buffer is not None:
-            size = buffer.buffer_size if buffer.full else buffer.pos
-            arrays = {
-                name: getattr(buffer, name)[:size]
-                for name in _BUFFER_ARRAYS
-                if getattr(buffer, name, None) is not None
-            }
-            np.savez(tmp / BUFFER, pos=buffer.pos, full=buffer.full, **arrays)
+            np.savez(tmp / BUFFER, pos=buffer.pos, full=buffer.full, **buffer_arrays(buffer))
 
 
 def load_checkpoint(path: Path, model: Any, venv: Any) -> dict[str, Any]:
@@ -87,11 +81,25 @@ def load_checkpoint(path: Path, model: Any, venv: Any) -> dict[str, Any]:
             venv.ret_rms.mean, venv.ret_rms.var = stats["ret_mean"], stats["ret_var"]
             venv.ret_rms.count = float(stats["ret_count"])
     if (path / BUFFER).is_file():
-        buffer = model.replay_buffer
         with np.load(path / BUFFER, allow_pickle=False) as data:
-            for name in _BUFFER_ARRAYS:
-                if name in data and getattr(buffer, name, None) is not None:
-                    values = data[name]
-                    getattr(buffer, name)[: len(values)] = values
-            buffer.pos, buffer.full = int(data["pos"]), bool(data["full"])
+            restore_buffer(model.replay_buffer, data, int(data["pos"]), bool(data["full"]))
     return state
+
+
+def buffer_arrays(buffer: Any) -> dict[str, np.ndarray]:
+    """The filled part of an SB3 replay buffer's arrays (views, not copies)."""
+    size = buffer.buffer_size if buffer.full else buffer.pos
+    return {
+        name: getattr(buffer, name)[:size]
+        for name in _BUFFER_ARRAYS
+        if getattr(buffer, name, None) is not None
+    }
+
+
+def restore_buffer(buffer: Any, arrays: Any, pos: int, full: bool) -> None:
+    """Copy :func:`buffer_arrays` (any mapping of arrays) back into a fresh replay buffer."""
+    for name in _BUFFER_ARRAYS:
+        if name in arrays and getattr(buffer, name, None) is not None:
+            values = np.asarray(arrays[name])
+            getattr(buffer, name)[: len(values)] = values
+    buffer.pos, buffer.full = pos, full
