@@ -106,9 +106,9 @@ def set_numpy_rng_state(state: dict[str, Any]) -> None:
 
 
 def tensors(arrays: dict[str, np.ndarray]) -> dict[str, Any]:
-    """numpy arrays as tensors (copies), the only array type a weights-only load accepts."""
+    """numpy arrays as tensors, the only array type a weights-only load accepts. They share
+    memory with the arrays (``torch.save`` writes them at once; a copy would double a
+    replay buffer's memory at every save)."""
     import torch as th
 
-    return {
-        key: th.from_numpy(np.ascontiguousarray(value)).clone() for key, value in arrays.items()
-    }
+    return {key: th.from_numpy(np.ascontiguousarray(value)) for key, value in arrays.items()}
