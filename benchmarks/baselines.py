@@ -334,8 +334,10 @@ def main(argv: list[str] | None = None) -> None:
                 *(f"--set {k}={v}" for k, v in overrides.items()),
             ]
         )
-        with log_file.open("a") as f:
-            f.write(command + "\n")
+        logged = log_file.read_text().splitlines() if log_file.exists() else []
+        if command not in logged:  # a resumed sweep is the same command, listed once
+            with log_file.open("a") as f:
+                f.write(command + "\n")
         jobs = []
         for env_id in envs:
             for algo in args.algos:

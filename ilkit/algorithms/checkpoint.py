@@ -31,6 +31,9 @@ from ilkit import atomic
 from ilkit.errors import IlkitError
 
 CHECKPOINT_FILE = "checkpoint.pt"
+# the layout of the saved state; a checkpoint of another layout is refused, not misread
+# (format 2: SB3 state through get_parameters; files without the key are format 1)
+FORMAT = 2
 DEFAULT_INTERVAL_S = 600.0
 
 
@@ -62,6 +65,11 @@ class Checkpointer:
             else:
                 reason = (str(exc).splitlines() or [type(exc).__name__])[0]
             raise IlkitError(f"{self.path} is not a readable ilkit checkpoint ({reason})") from exc
+        if isinstance(state, dict) and state.get("format", 1) != FORMAT:
+            raise IlkitError(
+                f"{self.path} was written by another ilkit version (checkpoint format "
+                f"{state.get('format', 1)}, this one reads {FORMAT}); delete it to restart the run"
+            )
         if not isinstance(state, dict) or state.get("fingerprint") != self.fingerprint:
             raise IlkitError(
                 f"{self.path} belongs to a different run (algorithm, task, config, seed, demos "
@@ -77,7 +85,7 @@ class Checkpointer:
         import torch as th
 
         buffer = io.BytesIO()
-        th.save({**state, "fingerprint": self.fingerprint}, buffer)
+        th.save({**state, "fingerprint": self.fingerprint, "format": FORMAT}, buffer)
         atomic.write_bytes(self.path, buffer.getvalue())
         self._last = time.monotonic()
 

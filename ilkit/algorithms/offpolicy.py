@@ -43,7 +43,7 @@ from ilkit.algorithms.common import (
 )
 from ilkit.algorithms.run import RunContext, RunOutput
 from ilkit.envs.seeds import VALIDATION_BASE
-from ilkit.experts.checkpoint import buffer_arrays, restore_buffer
+from ilkit.experts.checkpoint import buffer_arrays, load_sb3_params, restore_buffer, sb3_params
 from ilkit.policies.artifact import ACTIVATIONS
 from ilkit.progress import log, progress_bar
 
@@ -429,11 +429,7 @@ def _state(seed, next_round, gen, disc, counter, curve, disc_stats, cpu_s) -> di
         "curve": json.dumps(curve, default=float),
         "disc_stats": json.dumps(disc_stats),
         "sac": {
-            "policy": gen.policy.state_dict(),
-            "actor_optimizer": gen.actor.optimizer.state_dict(),
-            "critic_optimizer": gen.critic.optimizer.state_dict(),
-            "log_ent_coef": None if gen.log_ent_coef is None else gen.log_ent_coef.detach().clone(),
-            "ent_coef_optimizer": _state_dict(gen.ent_coef_optimizer),
+            **sb3_params(gen),
             "num_timesteps": gen.num_timesteps,
             "n_updates": gen._n_updates,
             "episode_num": gen._episode_num,
@@ -452,20 +448,10 @@ def _state(seed, next_round, gen, disc, counter, curve, disc_stats, cpu_s) -> di
     }
 
 
-def _state_dict(optimizer):
-    return None if optimizer is None else optimizer.state_dict()
-
-
 def _restore(state: dict[str, Any], gen, disc, counter):
     """Load a :func:`_state` into freshly built objects; returns (round, cpu_s, curve, stats)."""
     sac = state["sac"]
-    gen.policy.load_state_dict(sac["policy"])
-    gen.actor.optimizer.load_state_dict(sac["actor_optimizer"])
-    gen.critic.optimizer.load_state_dict(sac["critic_optimizer"])
-    if gen.log_ent_coef is not None:  # a learned entropy coefficient (SAC's default "auto")
-        with th.no_grad():  # in place: the entropy optimizer holds this parameter
-            gen.log_ent_coef.copy_(sac["log_ent_coef"])
-        gen.ent_coef_optimizer.load_state_dict(sac["ent_coef_optimizer"])
+    load_sb3_params(gen, sac)
     gen.num_timesteps = sac["num_timesteps"]
     gen._n_updates = sac["n_updates"]
     gen._episode_num = sac["episode_num"]

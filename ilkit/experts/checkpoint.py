@@ -41,10 +41,7 @@ _BUFFER_ARRAYS = ("observations", "next_observations", "actions", "rewards", "do
 def save_checkpoint(path: Path, model: Any, venv: Any, state: dict[str, Any]) -> None:
     """Write ``model`` (+ its VecNormalize and replay buffer) to the directory ``path``."""
     with atomic.staged_directory(path, replace=True) as tmp:
-        params = {"state_dicts": model.get_parameters()}
-        if getattr(model, "log_ent_coef", None) is not None:
-            params["log_ent_coef"] = model.log_ent_coef.detach().cpu()
-        th.save(params, tmp / PARAMS)
+        th.save(sb3_params(model), tmp / PARAMS)
         state = {**state, "num_timesteps": int(model.num_timesteps), "n_updates": model._n_updates}
         (tmp / STATE).write_text(json.dumps(state, indent=2) + "\n")
         if hasattr(venv, "obs_rms"):
@@ -64,13 +61,9 @@ def save_checkpoint(path: Path, model: Any, venv: Any, state: dict[str, Any]) ->
 
 def load_checkpoint(path: Path, model: Any, venv: Any) -> dict[str, Any]:
     """Restore a checkpoint into a freshly built ``model``/``venv``; returns ``state.json``."""
-    params = th.load(path / PARAMS, map_location=model.device, weights_only=True)
-    model.set_parameters(params["state_dicts"], exact_match=True, device=model.device)
+    load_sb3_params(model, th.load(path / PARAMS, map_location=model.device, weights_only=True))
     if getattr(model, "weights", None) is not None:  # ARS searches around this flat vector
         model.weights = th.nn.utils.parameters_to_vector(model.policy.parameters()).detach()
-    if "log_ent_coef" in params:
-        with th.no_grad():
-            model.log_ent_coef.copy_(params["log_ent_coef"].to(model.device))
     state = json.loads((path / STATE).read_text())
     model.num_timesteps = int(state["num_timesteps"])
     model._n_updates = int(state["n_updates"])
@@ -84,6 +77,23 @@ def load_checkpoint(path: Path, model: Any, venv: Any) -> dict[str, Any]:
         with np.load(path / BUFFER, allow_pickle=False) as data:
             restore_buffer(model.replay_buffer, data, int(data["pos"]), bool(data["full"]))
     return state
+
+
+def sb3_params(model: Any) -> dict[str, Any]:
+    """An SB3 model's weights and optimizer states, through SB3's public ``get_parameters``,
+    plus SAC's learned entropy coefficient (a tensor SB3 saves outside its state dicts)."""
+    params: dict[str, Any] = {"state_dicts": model.get_parameters()}
+    if getattr(model, "log_ent_coef", None) is not None:
+        params["log_ent_coef"] = model.log_ent_coef.detach().cpu()
+    return params
+
+
+def load_sb3_params(model: Any, params: dict[str, Any]) -> None:
+    """Load :func:`sb3_params` into a freshly built model of the same shape."""
+    model.set_parameters(params["state_dicts"], exact_match=True, device=model.device)
+    if "log_ent_coef" in params:
+        with th.no_grad():  # in place: the entropy optimizer holds this parameter
+            model.log_ent_coef.copy_(params["log_ent_coef"].to(model.device))
 
 
 def buffer_arrays(buffer: Any) -> dict[str, np.ndarray]:

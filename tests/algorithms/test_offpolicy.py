@@ -205,3 +205,14 @@ def test_checkpoint_save_cut_by_a_kill_leaves_nothing_behind(tmp_path):
     assert ckpt.load()["round"] == 3
     ckpt.clear()
     assert list(tmp_path.iterdir()) == []
+
+
+def test_checkpoint_of_another_layout_is_refused(tmp_path):
+    from ilkit.algorithms.checkpoint import CHECKPOINT_FILE, Checkpointer
+
+    fingerprint = {"seed": 0}
+    ckpt = Checkpointer(tmp_path, fingerprint, 60)
+    old = {"round": 3, "fingerprint": ckpt.fingerprint}  # format 1 had no "format" key
+    th.save(old, tmp_path / CHECKPOINT_FILE)
+    with pytest.raises(IlkitError, match="another ilkit version .*format 1.*delete it"):
+        ckpt.load()

@@ -65,3 +65,8 @@ def test_sweep_local_then_ray_resumes(tmp_path):
 
     out = _sweep(tmp_path, "--seeds", "0", "1", "--backend", "ray", "--workers", "2")
     assert "0 run(s) to do" in out  # nothing left: Ray is not even started
+    # the log of commands lists the resumed sweep once, not once per try
+    logged = (tmp_path / "work" / "commands.txt").read_text().splitlines()
+    assert len(logged) == 2 and logged[1].endswith(
+        "--seeds 0 1 --demos 2 --set n_epochs=2 --set eval_every=0"
+    )
