@@ -110,7 +110,7 @@ def plot_task(env_id: str, rows: list[dict], out: Path) -> bool:
     if not rows:
         return False
     name = env_id.split("/")[-1].split("-")[0]
-    fig, ax = plt.subplots(figsize=(7, 4.5))
+    fig, ax = plt.subplots(figsize=(9.5, 4.5))
     groups: dict[str, list[dict]] = {}
     for r in rows:
         groups.setdefault(label(r), []).append(r)
@@ -161,8 +161,10 @@ def plot_task(env_id: str, rows: list[dict], out: Path) -> bool:
     ax.set_xlabel("environment steps (log scale)")
     ax.set_ylabel("normalized score (validation seeds)")
     ax.set_ylim(-0.2, max(1.2, ax.get_ylim()[1]))
-    ax.set_title(f"{env_id}: 25 demos")
-    ax.legend(loc="upper left", fontsize=7)
+    demos = "/".join(str(d) for d in sorted({r.get("n_demos") for r in rows} - {None}))
+    ax.set_title(f"{env_id}: {demos or '?'} demos; lines: mean over seeds, bands: min-max")
+    # outside the axes: inside, it hid the early points (DAgger's, the first GAIL/AIRL ones)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=7)
     ax.grid(alpha=0.3)
     fig.tight_layout()
     fig.savefig(out, dpi=100)
