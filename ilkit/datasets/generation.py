@@ -40,10 +40,13 @@ REF_EPISODES = 20
 
 
 def datasets_root() -> Path:
-    """Where Minari keeps local datasets (``MINARI_DATASETS_PATH`` or ``~/.minari/datasets``)."""
+    """Where Minari keeps local datasets (``MINARI_DATASETS_PATH`` or ``~/.minari/datasets``),
+    as an absolute path."""
     from minari.storage import get_dataset_path
 
-    return Path(get_dataset_path())
+    # absolute: Minari joins a relative MINARI_DATASETS_PATH onto paths it already built from
+    # it, so a relative root wrote to "root/.../root/.../main_data.hdf5" and failed
+    return Path(get_dataset_path()).absolute()
 
 
 def generate(

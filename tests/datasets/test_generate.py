@@ -251,3 +251,15 @@ def test_a_policy_with_invalid_actions_is_a_clear_error():
         generate("ilkit/CartPole-v0", n_episodes=1, seed=0, policy=Wobbly(), ref_scores=REFS,
                  progress=False)  # fmt: skip
     assert not list(datasets_root().rglob("metadata.json"))
+
+
+def test_relative_datasets_path_works(policies, tmp_path, monkeypatch):
+    # a relative MINARI_DATASETS_PATH (as in `MINARI_DATASETS_PATH=data ilkit generate ...`)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("MINARI_DATASETS_PATH", "rel/minari")
+    env_id = "ilkit/CartPole-v0"
+    ds = generate(env_id, n_episodes=2, seed=0, policy=policies[env_id], ref_scores=REFS,
+                  progress=False)  # fmt: skip
+    assert ds.total_episodes == 2
+    assert (tmp_path / "rel" / "minari" / "ilkit" / "CartPole" / "expert-v0").is_dir()
+    assert load("ilkit/CartPole/expert-v0").total_episodes == 2
