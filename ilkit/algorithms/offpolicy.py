@@ -364,15 +364,18 @@ def run_offpolicy(ctx: RunContext, algo: str) -> RunOutput:
     n_rounds = max(1, cfg.total_timesteps // cfg.disc_every)
     curve: list[dict[str, Any]] = []
     disc_stats: dict[str, float] = {}
-    start_round, prior_cpu_s = 0, 0.0
+    start_round, prior_cpu_s, prior_wall_s = 0, 0.0, 0.0
     saved = ctx.checkpoint.load() if ctx.checkpoint is not None else None
     if saved is not None:
-        start_round, prior_cpu_s, curve, disc_stats = _restore(saved, gen, disc, counter)
+        start_round, prior_cpu_s, prior_wall_s, curve, disc_stats = _restore(
+            saved, gen, disc, counter
+        )
         # a fresh episode stream, still below the held-out seeds
         counter.venv.seed(int(saved["env_seed"]))
         log(f"resumed from {ctx.checkpoint.path} at round {start_round}/{n_rounds}")
     # CPU time along the curve (cores may be shared), counting the CPU before a resume
     cpu_start = time.process_time() - prior_cpu_s
+    wall_start = time.perf_counter() - prior_wall_s
     try:
         with progress_bar(n_rounds, f"{algo.upper()}+SAC {ctx.task.name}") as advance:
             advance(start_round)
@@ -395,7 +398,8 @@ def run_offpolicy(ctx: RunContext, algo: str) -> RunOutput:
                 if ctx.checkpoint is not None and not last and ctx.checkpoint.due():
                     ctx.checkpoint.save(
                         _state(ctx.seed, r + 1, gen, disc, counter, curve, disc_stats,
-                               time.process_time() - cpu_start)
+                               time.process_time() - cpu_start,
+                               time.perf_counter() - wall_start)
                     )  # fmt: skip
                 advance(1)
     finally:
@@ -408,6 +412,7 @@ def run_offpolicy(ctx: RunContext, algo: str) -> RunOutput:
         expert_queries=0,
         offline=False,
         prior_cpu_s=prior_cpu_s,
+        prior_wall_s=prior_wall_s,
         extra={
             "rounds": n_rounds,
             "resumed_at_round": start_round if saved is not None else None,
@@ -417,13 +422,16 @@ def run_offpolicy(ctx: RunContext, algo: str) -> RunOutput:
     )
 
 
-def _state(seed, next_round, gen, disc, counter, curve, disc_stats, cpu_s) -> dict[str, Any]:
+def _state(
+    seed, next_round, gen, disc, counter, curve, disc_stats, cpu_s, wall_s
+) -> dict[str, Any]:
     """Everything a resumed run needs, as tensors and plain values (see :mod:`checkpoint`)."""
     buffer = gen.replay_buffer
     env_seed = np.random.SeedSequence([seed, next_round]).generate_state(1)[0]
     return {
         "round": next_round,
         "cpu_s": cpu_s,
+        "wall_s": wall_s,
         "env_steps": counter.steps,
         "env_seed": int(env_seed) % (VALIDATION_BASE - counter.num_envs),
         "curve": json.dumps(curve, default=float),
@@ -449,7 +457,8 @@ def _state(seed, next_round, gen, disc, counter, curve, disc_stats, cpu_s) -> di
 
 
 def _restore(state: dict[str, Any], gen, disc, counter):
-    """Load a :func:`_state` into freshly built objects; returns (round, cpu_s, curve, stats)."""
+    """Load a :func:`_state` into freshly built objects; returns (round, cpu_s, wall_s, curve,
+    stats)."""
     sac = state["sac"]
     load_sb3_params(gen, sac)
     gen.num_timesteps = sac["num_timesteps"]
@@ -467,6 +476,7 @@ def _restore(state: dict[str, Any], gen, disc, counter):
     return (
         state["round"],
         state["cpu_s"],
+        state.get("wall_s", 0.0),  # not in the first format-2 checkpoints (2026-12-03)
         json.loads(state["curve"]),
         json.loads(state["disc_stats"]),
     )

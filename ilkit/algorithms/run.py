@@ -70,4 +70,6 @@ class RunOutput:
     offline: bool
     prior_cpu_s: float = 0.0
     """CPU seconds spent before a resume from a checkpoint (0 for an uninterrupted run)."""
+    prior_wall_s: float = 0.0
+    """Training wall seconds before a resume (the time between sessions not counted)."""
     extra: dict[str, Any] = dataclasses.field(default_factory=dict)

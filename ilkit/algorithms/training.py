@@ -182,9 +182,9 @@ def train(
             warnings.filterwarnings("ignore", message="The given NumPy array is not writable")
             with _torch_threads(1 if dev.type == "cpu" else th.get_num_threads()):
                 output = _runner(algo)(ctx)
-    train_time = time.perf_counter() - start
-    # differs from wall time on shared cores; a resumed run adds the CPU before its checkpoint
-    cpu_time = time.process_time() - cpu_start + output.prior_cpu_s
+    # a resumed run adds the wall and CPU time before its checkpoint
+    train_time = time.perf_counter() - start + output.prior_wall_s
+    cpu_time = time.process_time() - cpu_start + output.prior_cpu_s  # < wall on shared cores
     logger.close()
     output.module.set_training_mode(False)
 
@@ -242,7 +242,7 @@ def train(
         env_id=task.id,
         artifact_path=artifact,
         metrics=metrics,
-        wall_time_s=time.perf_counter() - start,
+        wall_time_s=time.perf_counter() - start + output.prior_wall_s,
         env_steps=output.env_steps,
         expert_queries=output.expert_queries,
         n_demos=demos.n_episodes,

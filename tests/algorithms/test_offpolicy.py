@@ -144,10 +144,11 @@ def test_killed_run_resumes_from_its_checkpoint_and_still_learns(data, tmp_path,
     saves = []
 
     def save_then_die(self, state):
-        save(self, state)
         saves.append(state["round"])
-        if len(saves) == 3:
+        if len(saves) == 3:  # as if the run had trained 1000 s before this kill
+            save(self, {**state, "cpu_s": state["cpu_s"] + 1e3, "wall_s": state["wall_s"] + 1e3})
             raise _Killed
+        save(self, state)
 
     monkeypatch.setattr(checkpoint.Checkpointer, "save", save_then_die)
     kwargs = dict(n_demos=10, config=config, seed=0, device="cpu", checkpoint_dir=ckpt)
@@ -163,6 +164,8 @@ def test_killed_run_resumes_from_its_checkpoint_and_still_learns(data, tmp_path,
     result = train("gail", ENV, out_dir=tmp_path / "c", **kwargs)
     assert result.metrics["resumed_at_round"] == saves[-1] > 0
     assert result.env_steps == 6000  # the budget counts the steps before the kill
+    # time before the kill counts too
+    assert result.metrics["cpu_time_s"] > 1e3 and result.metrics["wall_time_s"] > 1e3
     assert not (ckpt / checkpoint.CHECKPOINT_FILE).exists()  # cleared once finished
     score = evaluate(result.artifact_path, ENV, n_episodes=10, device="cpu").normalized_score
     assert score > CLEAR_MARGIN
