@@ -44,8 +44,8 @@ def datasets_root() -> Path:
     as an absolute path."""
     from minari.storage import get_dataset_path
 
-    # absolute: Minari joins a relative MINARI_DATASETS_PATH onto paths it already built from
-    # it, so a relative root wrote to "root/.../root/.../main_data.hdf5" and failed
+    # absolute: with a relative MINARI_DATASETS_PATH the data file's path came out doubled
+    # ("root/.../data/root/.../main_data.hdf5") and generation failed
     return Path(get_dataset_path()).absolute()
 
 
