@@ -121,12 +121,9 @@ def cache_path(
     return work / "results" / f"{name}.json"
 
 
-def checkpoint_dir(work: Path, results_path: Path, rerun: bool) -> str:
+def checkpoint_dir(work: Path, results_path: Path) -> Path:
     """Where the run of ``results_path`` keeps its mid-run checkpoint (gitignored)."""
-    directory = work / "checkpoints" / results_path.stem
-    if rerun:  # a rerun starts over
-        shutil.rmtree(directory, ignore_errors=True)
-    return str(directory)
+    return work / "checkpoints" / results_path.stem
 
 
 def store(path: Path, row: dict) -> None:
@@ -316,7 +313,11 @@ def main(argv: list[str] | None = None) -> None:
     from ilkit.algorithms.configs import parse_overrides
 
     overrides = parse_overrides(args.overrides)
-    minari_dir = os.environ.get("MINARI_DATASETS_PATH") or str(args.work_dir / "minari")
+    # absolute: Ray workers need not start in this directory
+    args.work_dir = args.work_dir.absolute()
+    minari_dir = str(
+        Path(os.environ.get("MINARI_DATASETS_PATH") or args.work_dir / "minari").absolute()
+    )
     os.environ["MINARI_DATASETS_PATH"] = minari_dir
     log_file = args.work_dir / "commands.txt"
     args.work_dir.mkdir(parents=True, exist_ok=True)
@@ -344,10 +345,12 @@ def main(argv: list[str] | None = None) -> None:
                 for seed in args.seeds:
                     path = cache_path(args.work_dir, env_id, algo, seed, overrides)
                     if args.rerun or not path.exists():
-                        ckpt = checkpoint_dir(args.work_dir, path, args.rerun)
+                        ckpt = checkpoint_dir(args.work_dir, path)
+                        if args.rerun:  # a rerun starts over
+                            shutil.rmtree(ckpt, ignore_errors=True)
                         jobs.append(
                             (env_id, algo, seed, args.eval_episodes, overrides, args.demos,
-                             minari_dir, ckpt)
+                             minari_dir, str(ckpt))
                         )  # fmt: skip
         print(f"{len(jobs)} run(s) to do; the others are stored in {args.work_dir}", flush=True)
         _prepare_datasets({job[0] for job in jobs}, args)
