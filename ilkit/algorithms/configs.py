@@ -296,6 +296,19 @@ class AdversarialConfig:
     sac_gradient_steps: int = dataclasses.field(
         default=1, metadata={"help": "sac: gradient steps per SAC update."}
     )
+    bc_weight: float = dataclasses.field(
+        default=0.0,
+        metadata={
+            "help": "sac: weight w of a behavioural-cloning term added to the actor's loss, "
+            "w * mean|Q| * (actor's mean action - expert action)^2 (TD3+BC's form; 0.4 is "
+            "its 1/2.5). It decays linearly to 0 over bc_decay_steps, after which the "
+            "actor learns from the discriminator's reward alone. 0: off."
+        },
+    )
+    bc_decay_steps: int = dataclasses.field(
+        default=100_000,
+        metadata={"help": "sac: environment steps over which bc_weight decays to 0."},
+    )
 
 
 GENERATORS = ("ppo", "sac")

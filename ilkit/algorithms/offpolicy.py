@@ -230,7 +230,28 @@ class LeanSAC(SAC):
 
     ``tests/algorithms/test_offpolicy.py`` checks that both reach identical weights, and
     ``benchmarks/sac_update.py`` measures the time saved.
+
+    :meth:`add_bc_term` adds a decaying behavioural-cloning term to the actor's loss (off by
+    default; with it off the update is SB3's).
     """
+
+    bc_obs: th.Tensor | None = None
+    bc_acts: th.Tensor | None = None
+    bc_weight = 0.0
+    bc_decay_steps = 1
+
+    def add_bc_term(self, obs: th.Tensor, acts: th.Tensor, weight: float, decay_steps: int):
+        """Pull the actor's mean action towards the expert's ``acts`` (SAC's [-1, 1] scale) at
+        ``obs``, with TD3+BC's scale ``weight * mean|Q|``, decaying linearly to 0 over the first
+        ``decay_steps`` environment steps: the actor starts near BC's fit, which takes it past
+        the slow first phase of adversarial training, and ends on the discriminator alone."""
+        self.bc_obs, self.bc_acts = obs, acts
+        self.bc_weight, self.bc_decay_steps = weight, decay_steps
+
+    def bc_weight_now(self) -> float:
+        if self.bc_obs is None:
+            return 0.0
+        return self.bc_weight * max(0.0, 1.0 - self.num_timesteps / self.bc_decay_steps)
 
     def __init__(self, *args, policy_kwargs: dict[str, Any] | None = None, **kwargs):
         policy_kwargs = dict(policy_kwargs or {})
@@ -251,6 +272,7 @@ class LeanSAC(SAC):
         ]
         target_params = list(self.critic_target.parameters())
         ent_coef_losses, ent_coefs, actor_losses, critic_losses = [], [], [], []
+        bc_weight, bc_losses = self.bc_weight_now(), []
         for gradient_step in range(gradient_steps):
             data = self.replay_buffer.sample(batch_size, env=self._vec_normalize_env)
             if self.use_sde:
@@ -289,6 +311,12 @@ class LeanSAC(SAC):
                 q_pi = th.cat(self.critic(data.observations, actions_pi), dim=1)
                 min_q_pi, _ = th.min(q_pi, dim=1, keepdim=True)
                 actor_loss = (ent_coef * log_prob - min_q_pi).mean()
+                if bc_weight > 0:
+                    idx = th.randint(0, len(self.bc_obs), (batch_size,), device=self.device)
+                    mean_action = self.actor(self.bc_obs[idx], deterministic=True)
+                    bc_loss = th.nn.functional.mse_loss(mean_action, self.bc_acts[idx])
+                    bc_losses.append(bc_loss.item())
+                    actor_loss = actor_loss + bc_weight * min_q_pi.abs().mean().detach() * bc_loss
                 actor_losses.append(actor_loss.item())
                 self.actor.optimizer.zero_grad()
                 actor_loss.backward()
@@ -310,6 +338,9 @@ class LeanSAC(SAC):
         self.logger.record("train/critic_loss", np.mean(critic_losses))
         if ent_coef_losses:
             self.logger.record("train/ent_coef_loss", np.mean(ent_coef_losses))
+        if bc_losses:
+            self.logger.record("train/bc_weight", bc_weight)
+            self.logger.record("train/bc_loss", np.mean(bc_losses))
 
 
 def build_generator(ctx: RunContext, venv, reward: DiscriminatorReward):
@@ -360,6 +391,8 @@ def run_offpolicy(ctx: RunContext, algo: str) -> RunOutput:
     gen.set_logger(ctx.logger)
     disc = Discriminator(ctx, algo, venv, gen, _expert_tensors(transitions, norm, gen, ctx.device))
     reward.fn = disc.reward
+    if cfg.bc_weight > 0:
+        gen.add_bc_term(disc.expert["obs"], disc.expert["acts"], cfg.bc_weight, cfg.bc_decay_steps)
 
     n_rounds = max(1, cfg.total_timesteps // cfg.disc_every)
     curve: list[dict[str, Any]] = []

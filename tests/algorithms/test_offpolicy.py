@@ -30,11 +30,23 @@ def test_random_policy_scores_about_zero():
 
 
 @pytest.mark.parametrize(
-    ("algo", "steps", "log_pi"),
-    [("gail", 6000, False), ("airl", 8000, False), ("airl", 8000, True)],
+    ("algo", "steps", "log_pi", "bc"),
+    [
+        ("gail", 6000, False, 0.0),
+        ("airl", 8000, False, 0.0),
+        ("airl", 8000, True, 0.0),
+        ("airl", 8000, False, 0.4),  # the BC term decays to 0 by half-way
+    ],
 )
-def test_sac_generator_learns_and_round_trips(data, tmp_path, algo, steps, log_pi):
-    config = {"generator": "sac", "total_timesteps": steps, "airl_log_pi": log_pi, **TINY}
+def test_sac_generator_learns_and_round_trips(data, tmp_path, algo, steps, log_pi, bc):
+    config = {
+        "generator": "sac",
+        "total_timesteps": steps,
+        "airl_log_pi": log_pi,
+        "bc_weight": bc,
+        "bc_decay_steps": steps // 2,
+        **TINY,
+    }
     result = train(algo, ENV, n_demos=10, config=config, seed=0, device="cpu", out_dir=tmp_path)
     assert result.env_steps == steps and result.expert_queries == 0
     score = evaluate(result.artifact_path, ENV, n_episodes=10, device="cpu").normalized_score
@@ -95,23 +107,29 @@ def test_replay_buffer_rewards_come_from_the_current_discriminator():
     assert float(buffer.sample_stored(32).rewards.mean()) == 123.0  # the stored env reward
 
 
+def _small_sac(cls, batch_size: int, seed: int):
+    """SB3's SAC (or a subclass) with 32x32 nets on gymnasium's Pendulum."""
+    import gymnasium as gym
+
+    return cls(
+        "MlpPolicy",
+        gym.make("Pendulum-v1"),
+        learning_starts=64,
+        batch_size=batch_size,
+        policy_kwargs={"net_arch": [32, 32]},
+        seed=seed,
+        device="cpu",
+    )
+
+
 def test_lean_sac_makes_sb3s_updates_exactly():
     """LeanSAC skips work whose result SB3 discards: the weights must come out identical."""
-    import gymnasium as gym
     from stable_baselines3 import SAC
 
     from ilkit.algorithms.offpolicy import LeanSAC
 
     def model(cls, steps):
-        sac = cls(
-            "MlpPolicy",
-            gym.make("Pendulum-v1"),
-            learning_starts=64,
-            batch_size=32,
-            policy_kwargs={"net_arch": [32, 32]},
-            seed=3,
-            device="cpu",
-        )
+        sac = _small_sac(cls, batch_size=32, seed=3)
         if steps:
             sac.learn(steps)
         return sac.policy.state_dict(), sac.log_ent_coef.detach().clone()
@@ -129,6 +147,32 @@ def test_lean_sac_makes_sb3s_updates_exactly():
     for part in ("actor.mu.weight", "critic.qf1.2.weight", "critic_target.qf1.2.weight"):
         assert not th.equal(start_w[part], lean[part]), part
     assert not th.equal(start_alpha, lean_alpha)
+
+
+def test_bc_term_pulls_the_actor_to_the_expert_then_decays_to_nothing():
+    import gymnasium as gym
+
+    from ilkit.algorithms.offpolicy import LeanSAC
+
+    obs = th.as_tensor(np.random.default_rng(0).normal(size=(512, 3)), dtype=th.float32)
+    target = th.tanh(obs[:, :1] - obs[:, 1:2])  # an "expert" action in SAC's [-1, 1] scale
+
+    def mse_after(weight: float) -> float:
+        sac = _small_sac(LeanSAC, batch_size=64, seed=0)
+        if weight:
+            sac.add_bc_term(obs, target, weight, decay_steps=10_000)
+        sac.learn(1000)
+        with th.no_grad():
+            return float(((sac.actor(obs, deterministic=True) - target) ** 2).mean())
+
+    assert mse_after(1.0) < 0.25 * mse_after(0.0)
+
+    sac = LeanSAC("MlpPolicy", gym.make("Pendulum-v1"), device="cpu")
+    sac.add_bc_term(obs, target, 0.4, decay_steps=1000)
+    sac.num_timesteps = 250
+    assert sac.bc_weight_now() == pytest.approx(0.3)
+    sac.num_timesteps = 1000
+    assert sac.bc_weight_now() == 0.0
 
 
 class _Killed(Exception):
