@@ -40,11 +40,20 @@ DEFAULT_INTERVAL_S = 600.0
 class Checkpointer:
     """Saves and finds the checkpoint of one run (identified by its fingerprint)."""
 
-    def __init__(self, directory: str | os.PathLike, fingerprint: dict[str, Any], interval_s):
+    def __init__(
+        self,
+        directory: str | os.PathLike,
+        fingerprint: dict[str, Any],
+        interval_s,
+        config_defaults: dict[str, Any] | None = None,
+    ):
+        """``config_defaults``: each config key's off value. A checkpoint written before a key
+        existed still matches a run that leaves the key at that value (same algorithm)."""
         if interval_s <= 0:
             raise IlkitError(f"checkpoint interval must be positive, got {interval_s}")
         self.path = Path(directory) / CHECKPOINT_FILE
-        self.fingerprint = json.dumps(fingerprint, sort_keys=True, default=str)
+        self.fingerprint = _dumps(fingerprint)
+        self._config_defaults = config_defaults or {}
         self.interval_s = float(interval_s)
         self._last = time.monotonic()
 
@@ -70,13 +79,26 @@ class Checkpointer:
                 f"{self.path} was written by another ilkit version (checkpoint format "
                 f"{state.get('format', 1)}, this one reads {FORMAT}); delete it to restart the run"
             )
-        if not isinstance(state, dict) or state.get("fingerprint") != self.fingerprint:
+        if not isinstance(state, dict) or not self._matches(state.get("fingerprint")):
             raise IlkitError(
                 f"{self.path} belongs to a different run (algorithm, task, config, seed, demos "
                 "or device differ); use another checkpoint directory or delete it"
             )
         self._last = time.monotonic()
         return state
+
+    def _matches(self, stored: Any) -> bool:
+        if stored == self.fingerprint:
+            return True
+        try:
+            older = json.loads(stored)
+        except (TypeError, ValueError):
+            return False
+        if not isinstance(older, dict) or not isinstance(older.get("config"), dict):
+            return False
+        added = {k: v for k, v in self._config_defaults.items() if k not in older["config"]}
+        older["config"] = {**older["config"], **added}
+        return _dumps(older) == self.fingerprint
 
     def due(self) -> bool:
         return time.monotonic() - self._last >= self.interval_s
@@ -120,3 +142,7 @@ def tensors(arrays: dict[str, np.ndarray]) -> dict[str, Any]:
     import torch as th
 
     return {key: th.from_numpy(np.ascontiguousarray(value)) for key, value in arrays.items()}
+
+
+def _dumps(fingerprint: dict[str, Any]) -> str:
+    return json.dumps(fingerprint, sort_keys=True, default=str)

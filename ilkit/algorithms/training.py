@@ -142,6 +142,7 @@ def train(
             {"algorithm": algo, "task": task.id, "config": to_dict(cfg), "seed": seed,
              "dataset_id": dataset_id or task.dataset_id, "n_demos": n_demos, "device": dev.type},
             checkpoint_interval_s,
+            config_defaults=to_dict(type(cfg)()),
         )  # fmt: skip
 
     start = time.perf_counter()

@@ -263,3 +263,18 @@ def test_checkpoint_of_another_layout_is_refused(tmp_path):
     th.save(old, tmp_path / CHECKPOINT_FILE)
     with pytest.raises(IlkitError, match="another ilkit version .*format 1.*delete it"):
         ckpt.load()
+
+
+def test_checkpoint_from_before_a_config_key_existed_resumes_only_at_its_off_value(tmp_path):
+    from ilkit.algorithms.checkpoint import Checkpointer
+
+    defaults = {"lr": 0.1, "bc_weight": 0.0}
+    Checkpointer(tmp_path, {"seed": 0, "config": {"lr": 0.5}}, 60).save({"round": 3})
+    same = Checkpointer(
+        tmp_path, {"seed": 0, "config": {"lr": 0.5, "bc_weight": 0.0}}, 60, defaults
+    )
+    assert same.load()["round"] == 3
+    for changed in ({"lr": 0.5, "bc_weight": 0.4}, {"lr": 0.1, "bc_weight": 0.0}):
+        other = Checkpointer(tmp_path, {"seed": 0, "config": changed}, 60, defaults)
+        with pytest.raises(IlkitError, match="belongs to a different run"):
+            other.load()
