@@ -307,7 +307,10 @@ class AdversarialConfig:
     )
     bc_decay_steps: int = dataclasses.field(
         default=100_000,
-        metadata={"help": "sac: environment steps over which bc_weight decays to 0."},
+        metadata={
+            "help": "sac: environment steps over which bc_weight decays to 0 (0: it never "
+            "decays, the actor stays regularised towards the demonstrations)."
+        },
     )
 
 
@@ -633,6 +636,9 @@ def _type_name(hint: Any) -> str:
     return hint.__name__
 
 
+_MAY_BE_ZERO = ("gen_replay_buffer_capacity", "bc_decay_steps")  # 0 has a meaning (see help)
+
+
 def validate(config: Config) -> Config:
     """Range checks that would otherwise fail deep inside imitation or SB3."""
     from ilkit.policies.artifact import ACTIVATIONS
@@ -645,7 +651,7 @@ def validate(config: Config) -> Config:
                 problems.append(f"{field.name} must be >= 0")
         elif isinstance(value, bool):
             continue
-        elif isinstance(value, int) and field.name != "gen_replay_buffer_capacity":
+        elif isinstance(value, int) and field.name not in _MAY_BE_ZERO:
             if value <= 0:
                 problems.append(f"{field.name} must be > 0")
         elif isinstance(value, float) and value < 0:
@@ -658,8 +664,9 @@ def validate(config: Config) -> Config:
         problems.append(f"activation must be one of {', '.join(ACTIVATIONS)}")
     if isinstance(config, DAggerConfig) and not 0.0 <= config.beta_decay < 1.0:
         problems.append("beta_decay must be in [0, 1)")
-    if isinstance(config, AdversarialConfig) and config.gen_replay_buffer_capacity < 0:
-        problems.append("gen_replay_buffer_capacity must be >= 0")
+    for name in _MAY_BE_ZERO:
+        if getattr(config, name, 0) < 0:
+            problems.append(f"{name} must be >= 0")
     if isinstance(config, AdversarialConfig) and config.generator not in GENERATORS:
         problems.append(f"generator must be one of {', '.join(GENERATORS)}")
     if isinstance(config, AdversarialConfig) and config.sac_tau > 1:

@@ -238,19 +238,21 @@ class LeanSAC(SAC):
     bc_obs: th.Tensor | None = None
     bc_acts: th.Tensor | None = None
     bc_weight = 0.0
-    bc_decay_steps = 1
+    bc_decay_steps = 0
 
     def add_bc_term(self, obs: th.Tensor, acts: th.Tensor, weight: float, decay_steps: int):
         """Pull the actor's mean action towards the expert's ``acts`` (SAC's [-1, 1] scale) at
         ``obs``, with TD3+BC's scale ``weight * mean|Q|``, decaying linearly to 0 over the first
-        ``decay_steps`` environment steps: the actor starts near BC's fit, which takes it past
-        the slow first phase of adversarial training, and ends on the discriminator alone."""
+        ``decay_steps`` environment steps (0: never): the actor starts near BC's fit, which
+        takes it past the slow first phase of adversarial training."""
         self.bc_obs, self.bc_acts = obs, acts
         self.bc_weight, self.bc_decay_steps = weight, decay_steps
 
     def bc_weight_now(self) -> float:
         if self.bc_obs is None:
             return 0.0
+        if not self.bc_decay_steps:
+            return self.bc_weight
         return self.bc_weight * max(0.0, 1.0 - self.num_timesteps / self.bc_decay_steps)
 
     def __init__(self, *args, policy_kwargs: dict[str, Any] | None = None, **kwargs):

@@ -173,6 +173,8 @@ def test_bc_term_pulls_the_actor_to_the_expert_then_decays_to_nothing():
     assert sac.bc_weight_now() == pytest.approx(0.3)
     sac.num_timesteps = 1000
     assert sac.bc_weight_now() == 0.0
+    sac.add_bc_term(obs, target, 0.4, decay_steps=0)  # never decays
+    assert sac.bc_weight_now() == 0.4
 
 
 class _Killed(Exception):
