@@ -145,10 +145,26 @@ def run_local(jobs: list[tuple], workers: int, on_done) -> None:
     import multiprocessing
 
     ctx = multiprocessing.get_context("spawn")
-    with concurrent.futures.ProcessPoolExecutor(workers, mp_context=ctx) as pool:
+    pool = concurrent.futures.ProcessPoolExecutor(
+        workers, mp_context=ctx, initializer=_exit_with_parent, initargs=(os.getpid(),)
+    )
+    with pool:
         futures = {pool.submit(run_one, *job): job for job in jobs}
         for future in concurrent.futures.as_completed(futures):
             on_done(futures[future], future.result())
+
+
+def _exit_with_parent(parent: int) -> None:
+    """A worker stops when the sweep's process is gone (killed, not only Ctrl-C'd): it would
+    otherwise go on using a core for a run nobody collects. Its checkpoint keeps the work."""
+    import threading
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(5)
+        os._exit(1)
+
+    threading.Thread(target=watch, daemon=True).start()
 
 
 def run_ray(jobs: list[tuple], workers: int, address: str | None, on_done) -> None:
