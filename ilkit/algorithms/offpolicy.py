@@ -19,6 +19,9 @@ logit ``f(s, a, s') - log pi(a|s)``, generator reward ``f``, SAC adding the entr
 with :class:`RunningNorm` on the inputs and a RunningNorm on the generator's reward as
 imitation's tuned runs use. Actions enter the reward net in SAC's [-1, 1] scale, the expert's
 rescaled the same way. The saved policy is SAC's actor (the ``sac_actor`` artifact kind).
+
+``bc_weight`` > 0 adds TD3+BC's behavioural-cloning term to the actor's loss (off by default):
+the actor then starts near BC's fit of the demonstrations instead of a random policy.
 """
 
 from __future__ import annotations
