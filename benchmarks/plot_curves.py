@@ -143,11 +143,13 @@ def plot_task(env_id: str, rows: list[dict], out: Path) -> bool:
         mean = np.nanmean(ys, axis=0)
         color = COLORS.get(algo)
         style = "-" if "generator=sac" in key or algo == "dagger" else "-."
+        # a cell with overrides beyond the generator: dashed, so it is not read as the default
+        variant = any(not part.startswith("generator=") for part in key.split()[1:])
         ax.plot(
             xs,
             mean,
-            style,
-            marker=".",
+            "--" if variant else style,
+            marker="x" if variant else ".",
             color=color,
             label=f"{algo.upper()}{key[len(algo) :]} (seeds {seeds})",
         )
