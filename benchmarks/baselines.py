@@ -31,6 +31,7 @@ import json
 import os
 import platform
 import shutil
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -119,6 +120,16 @@ def cache_path(
         digest = hashlib.sha1(json.dumps(overrides, sort_keys=True).encode()).hexdigest()[:8]
         name += f"-{digest}"
     return work / "results" / f"{name}.json"
+
+
+def stale_keys(row: dict, overrides: dict[str, str]) -> list[str]:
+    """The config keys whose stored value differs from what the defaults and ``overrides``
+    resolve to now (a key added to ilkit after the run counts at its off value)."""
+    from ilkit.algorithms.configs import make_config, to_dict
+
+    current = make_config(row["algorithm"], row["env_id"], overrides)
+    stored = {**to_dict(type(current)()), **row["config"]}
+    return sorted(k for k, v in to_dict(current).items() if stored.get(k) != v)
 
 
 def checkpoint_dir(work: Path, results_path: Path) -> Path:
@@ -360,6 +371,14 @@ def main(argv: list[str] | None = None) -> None:
             for algo in args.algos:
                 for seed in args.seeds:
                     path = cache_path(args.work_dir, env_id, algo, seed, overrides)
+                    if path.exists() and not args.rerun:
+                        changed = stale_keys(json.loads(path.read_text()), overrides)
+                        if changed:
+                            sys.exit(
+                                f"error: {path} was run with another config than these "
+                                f"defaults give ({', '.join(changed)} differ); its row would "
+                                "be mislabelled. Pass --rerun, or a new --work-dir."
+                            )
                     if args.rerun or not path.exists():
                         ckpt = checkpoint_dir(args.work_dir, path)
                         if args.rerun:  # a rerun starts over

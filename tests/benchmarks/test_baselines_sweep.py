@@ -70,3 +70,32 @@ def test_sweep_local_then_ray_resumes(tmp_path):
     assert len(logged) == 2 and logged[1].endswith(
         "--seeds 0 1 --demos 2 --set n_epochs=2 --set eval_every=0"
     )
+
+
+def test_stored_run_of_other_defaults_is_refused_not_mislabelled(tmp_path):
+    sys.path.insert(0, str(SCRIPT.parent))
+    from baselines import cache_path
+
+    from ilkit.algorithms.configs import make_config, to_dict
+
+    overrides = {"n_epochs": "2", "eval_every": "0"}
+    config = to_dict(make_config("bc", "ilkit/CartPole-v0", overrides))
+    path = cache_path(tmp_path / "work", "ilkit/CartPole-v0", "bc", 0, overrides)
+    path.parent.mkdir(parents=True)
+    row = {"env_id": "ilkit/CartPole-v0", "algorithm": "bc", "seed": 0, "overrides": overrides}
+    row |= {"mean_return": 500.0, "std_return": 0.0, "normalized_score": 1.0, "n_demos": 2}
+    row |= {"eval_episodes": 3, "train_wall_time_s": 1.0, "train_cpu_time_s": 1.0}
+    row |= {"env_steps": 0, "expert_queries": 0, "curve": []}
+    del config["ent_weight"]  # a key added after the run: counts at its off value
+    path.write_text(json.dumps({**row, "config": config}))
+    env = {**os.environ, "PYTHONPATH": f"{ROOT}{os.pathsep}{os.environ.get('PYTHONPATH', '')}"}
+    command = [sys.executable, str(SCRIPT), *TINY, "--work-dir", str(tmp_path / "work")]
+    command += ["--out", str(tmp_path / "table.md"), "--seeds", "0"]
+    ok = subprocess.run(command, capture_output=True, text=True, env=env, timeout=300)
+    assert ok.returncode == 0 and "0 run(s) to do" in ok.stdout, ok.stderr[-2000:]
+
+    path.write_text(json.dumps({**row, "config": {**config, "lr": 0.5}}))  # older defaults
+    refused = subprocess.run(command, capture_output=True, text=True, env=env, timeout=300)
+    assert refused.returncode != 0
+    assert "another config than these defaults give (lr differ)" in refused.stderr
+    assert "Traceback" not in refused.stderr
