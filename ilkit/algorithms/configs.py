@@ -301,8 +301,8 @@ class AdversarialConfig:
         metadata={
             "help": "sac: weight w of a behavioural-cloning term added to the actor's loss, "
             "w * mean|Q| * (actor's mean action - expert action)^2 (TD3+BC's form; 0.4 is "
-            "its 1/2.5). It decays linearly to 0 over bc_decay_steps, after which the "
-            "actor learns from the discriminator's reward alone. 0: off."
+            "its 1/2.5), fading linearly over bc_decay_steps (0: held for the whole run; "
+            "Walker2d AIRL's default). 0: off."
         },
     )
     bc_decay_steps: int = dataclasses.field(

@@ -21,7 +21,7 @@ imitation's tuned runs use. Actions enter the reward net in SAC's [-1, 1] scale,
 rescaled the same way. The saved policy is SAC's actor (the ``sac_actor`` artifact kind).
 
 ``bc_weight`` > 0 adds TD3+BC's behavioural-cloning term to the actor's loss (off by default):
-the actor then starts near BC's fit of the demonstrations instead of a random policy.
+the actor is held near BC's fit of the demonstrations, for the whole run or fading.
 """
 
 from __future__ import annotations
@@ -234,8 +234,8 @@ class LeanSAC(SAC):
     ``tests/algorithms/test_offpolicy.py`` checks that both reach identical weights, and
     ``benchmarks/sac_update.py`` measures the time saved.
 
-    :meth:`add_bc_term` adds a decaying behavioural-cloning term to the actor's loss (off by
-    default; with it off the update is SB3's).
+    :meth:`add_bc_term` adds a behavioural-cloning term to the actor's loss (off by default;
+    with it off the update is SB3's).
     """
 
     bc_obs: th.Tensor | None = None
@@ -246,8 +246,8 @@ class LeanSAC(SAC):
     def add_bc_term(self, obs: th.Tensor, acts: th.Tensor, weight: float, decay_steps: int):
         """Pull the actor's mean action towards the expert's ``acts`` (SAC's [-1, 1] scale) at
         ``obs``, with TD3+BC's scale ``weight * mean|Q|``, decaying linearly to 0 over the first
-        ``decay_steps`` environment steps (0: never): the actor starts near BC's fit, which
-        takes it past the slow first phase of adversarial training."""
+        ``decay_steps`` environment steps (0: never). On Walker2d AIRL only the held term kept
+        the expert's gait: once a fading one fell below ~0.2 the actor fell back (baselines.md)."""
         self.bc_obs, self.bc_acts = obs, acts
         self.bc_weight, self.bc_decay_steps = weight, decay_steps
 
