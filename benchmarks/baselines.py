@@ -212,13 +212,21 @@ def _fmt(values: list[float], digits: int = 2) -> str:
     return f"{np.mean(values):.{digits}f} ± {np.std(values):.{digits}f}"
 
 
+# config keys that change what an adversarial run is: named in its label even when they are the
+# task's default, so that a reader sees "airl ... bc_weight=0.4" and not a bare "airl"
+NAMED_WHEN_SET = ("generator", "bc_weight")
+
+
 def label(row: dict) -> str:
     """The algorithm column: ``bc``, ``bc n_epochs=2`` for a run with overrides; GAIL and AIRL
-    always name their generator (``gail generator=sac``), the task's default or not."""
+    always name their generator (``gail generator=sac``) and a BC term in the actor's loss,
+    the task's default or not."""
     shown = dict(row.get("overrides") or {})
-    generator = (row.get("config") or {}).get("generator")
-    if row["algorithm"] in ("gail", "airl") and generator:
-        shown.setdefault("generator", generator)
+    config = row.get("config") or {}
+    if row["algorithm"] in ("gail", "airl"):
+        for key in NAMED_WHEN_SET:
+            if config.get(key):
+                shown.setdefault(key, config[key])
     extra = " ".join(f"{k}={v}" for k, v in sorted(shown.items()))
     return f"{row['algorithm']} {extra}".strip()
 

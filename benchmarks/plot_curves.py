@@ -110,7 +110,7 @@ def plot_task(env_id: str, rows: list[dict], out: Path) -> bool:
     if not rows:
         return False
     name = env_id.split("/")[-1].split("-")[0]
-    fig, ax = plt.subplots(figsize=(9.5, 4.5))
+    fig, ax = plt.subplots(figsize=(8, 4.5))
     groups: dict[str, list[dict]] = {}
     for r in rows:
         groups.setdefault(label(r), []).append(r)
@@ -144,14 +144,15 @@ def plot_task(env_id: str, rows: list[dict], out: Path) -> bool:
         color = COLORS.get(algo)
         style = "-" if "generator=sac" in key or algo == "dagger" else "-."
         # a cell with overrides beyond the generator: dashed, so it is not read as the default
-        variant = any(not part.startswith("generator=") for part in key.split()[1:])
+        variant = any(k != "generator" for r in runs for k in r.get("overrides") or {})
+        note = "not the default; " if variant else ""
         ax.plot(
             xs,
             mean,
             "--" if variant else style,
             marker="x" if variant else ".",
             color=color,
-            label=f"{algo.upper()}{key[len(algo) :]} (seeds {seeds})",
+            label=f"{algo.upper()}{key[len(algo) :]} ({note}seeds {seeds})",
         )
         if len(curves) > 1:
             ax.fill_between(xs, np.nanmin(ys, 0), np.nanmax(ys, 0), color=color, alpha=0.15)
@@ -165,11 +166,11 @@ def plot_task(env_id: str, rows: list[dict], out: Path) -> bool:
     ax.set_ylim(-0.2, max(1.2, ax.get_ylim()[1]))
     demos = "/".join(str(d) for d in sorted({r.get("n_demos") for r in rows} - {None}))
     ax.set_title(f"{env_id}: {demos or '?'} demos; lines: mean over seeds, bands: min-max")
-    # outside the axes: inside, it hid the early points (DAgger's, the first GAIL/AIRL ones)
-    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=7)
+    # below the axes: inside, it hid the early points (DAgger's, the first GAIL/AIRL ones);
+    # beside them, long cell names squeezed the axes to a third of the figure
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=2, fontsize=7)
     ax.grid(alpha=0.3)
-    fig.tight_layout()
-    fig.savefig(out, dpi=100)
+    fig.savefig(out, dpi=100, bbox_inches="tight")
     plt.close(fig)
     return True
 

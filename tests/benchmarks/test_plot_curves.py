@@ -58,6 +58,10 @@ def test_adversarial_rows_name_their_generator_default_or_not():
     default = {"algorithm": "gail", "overrides": {}, "config": {"generator": "sac"}}
     chosen = {"algorithm": "airl", "overrides": {"generator": "ppo"}, "config": {}}
     assert label(default) == "gail generator=sac"  # the MuJoCo default, not a bare "gail"
+    held = {"algorithm": "airl", "overrides": {}, "config": {"generator": "sac", "bc_weight": 0.4}}
+    assert label(held) == "airl bc_weight=0.4 generator=sac"  # a default BC term is named
+    off = {"algorithm": "airl", "overrides": {}, "config": {"generator": "sac", "bc_weight": 0.0}}
+    assert label(off) == "airl generator=sac"
     assert label(chosen) == "airl generator=ppo"
     bc = {"algorithm": "bc", "overrides": {"n_epochs": "2"}, "config": {"n_epochs": 2}}
     assert label(bc) == "bc n_epochs=2"
