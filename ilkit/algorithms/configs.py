@@ -680,6 +680,9 @@ def validate(config: Config) -> Config:
         problems.append(f"generator must be one of {', '.join(GENERATORS)}")
     if isinstance(config, AdversarialConfig) and config.sac_tau > 1:
         problems.append("sac_tau must be in [0, 1]")
+    if isinstance(config, AdversarialConfig) and config.bc_weight > 0 and config.generator != "sac":
+        # the PPO generator has no such term: silently training without it would mislead
+        problems.append("bc_weight needs generator=sac")
     if problems:
         raise ConfigError(f"invalid {type(config).__name__}: {'; '.join(problems)}")
     return config

@@ -144,6 +144,8 @@ def test_config_errors_are_clear():
         make_config("dagger", ENV, {"n_epochs": 0})
     with pytest.raises(ConfigError, match="unknown algorithm 'ppo'"):
         make_config("ppo", ENV)
+    with pytest.raises(ConfigError, match="bc_weight needs generator=sac"):
+        make_config("airl", ENV, {"bc_weight": "0.4"})  # CartPole's generator is PPO
     config = make_config("gail", ENV, {"net_arch": "128,128", "normalize_obs": "false"})
     assert config.net_arch == (128, 128) and config.normalize_obs is False
 
