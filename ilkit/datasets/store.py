@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from ilkit import atomic
-from ilkit.datasets.errors import DatasetError, UnknownDatasetError
+from ilkit.datasets.errors import DatasetError, DatasetExistsError, UnknownDatasetError
 from ilkit.datasets.generation import datasets_root
 from ilkit.datasets.naming import (
     DEFAULT_SEED,
@@ -123,14 +123,19 @@ def load(
             f"{dataset_id} is not in {datasets_root()}: generating {n} episodes from the "
             f"bundled expert ({tier} tier, seed {DEFAULT_SEED}); later loads reuse it"
         )
-        return generate(
-            env_id,
-            n_episodes=n,
-            seed=DEFAULT_SEED,
-            with_rewards=with_rewards,
-            tier=tier,
-            progress=progress,
-        )
+        try:
+            return generate(
+                env_id,
+                n_episodes=n,
+                seed=DEFAULT_SEED,
+                with_rewards=with_rewards,
+                tier=tier,
+                progress=progress,
+            )
+        except DatasetExistsError:
+            # Another process (a parallel sweep's run) installed it first. Generation from the
+            # bundled expert at the default seed is deterministic: its copy is this one.
+            log(f"{dataset_id} was installed by another process meanwhile; loading that copy")
     _check_task_spaces(dataset_id)
     try:
         return load_dataset(dataset_id)

@@ -30,6 +30,21 @@ def test_load_generates_a_missing_task_dataset_from_the_bundled_expert(small_def
     assert "generating" not in capsys.readouterr().err
 
 
+def test_load_uses_the_copy_a_parallel_run_installed_meanwhile(small_defaults, monkeypatch):
+    import ilkit.datasets.generation as generation
+
+    real = generation.generate
+
+    def racing(env_id, **kwargs):
+        real(env_id, **kwargs)  # the other process of a parallel sweep installs it first
+        return real(env_id, **kwargs)  # ours then finds it there: DatasetExistsError
+
+    monkeypatch.setattr(generation, "generate", racing)
+    ds = load("ilkit/CartPole/expert-v0")
+    assert ds.total_episodes == 2
+    assert ds.spec.dataset_id == "ilkit/CartPole/expert-v0"
+
+
 def test_load_unknown_or_disabled_generation_is_a_clear_error(policies):
     with pytest.raises(UnknownDatasetError, match="no local datasets"):
         load("someone/else-v0")
