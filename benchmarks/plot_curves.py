@@ -163,7 +163,10 @@ def plot_task(env_id: str, rows: list[dict], out: Path) -> bool:
     ax.set_xscale("log")
     ax.set_xlabel("environment steps (log scale)")
     ax.set_ylabel("normalized score (validation seeds)")
-    ax.set_ylim(-0.2, max(1.2, ax.get_ylim()[1]))
+    # down to the lowest point (Ant's early GAIL dip is -0.4), but a collapse below -1 (worse
+    # than random by the expert's whole margin) is cut rather than squashing the rest
+    low, high = ax.get_ylim()
+    ax.set_ylim(max(-1.0, min(-0.2, low)), max(1.2, high))
     demos = "/".join(str(d) for d in sorted({r.get("n_demos") for r in rows} - {None}))
     ax.set_title(f"{env_id}: {demos or '?'} demos; lines: mean over seeds, bands: min-max")
     # below the axes: inside, it hid the early points (DAgger's, the first GAIL/AIRL ones);
