@@ -196,7 +196,9 @@ def spec(env_id: str) -> TaskSpec:
     Raises:
         UnknownEnvError: ``env_id`` is not an ilkit task; the message lists close matches.
     """
-    env_id = env_id.split(":", 1)[-1]  # accept gym.make's "module:id" form too
+    module, _, env_id = env_id.rpartition(":")  # accept gym.make's "module:id" form too
+    if module and env_id not in TASKS:  # as gym.make does: the module's import registers the id
+        _import_registering_module(module)
     try:
         task = TASKS[env_id]
     except KeyError:
@@ -204,9 +206,27 @@ def spec(env_id: str) -> TaskSpec:
     refs = _references().get(env_id, {})
     return dataclasses.replace(
         task,
-        ref_random_return=refs.get("random", {}).get("mean"),
-        ref_expert_return=refs.get("expert", {}).get("mean"),
+        ref_random_return=refs.get("random", {}).get("mean", task.ref_random_return),
+        ref_expert_return=refs.get("expert", {}).get("mean", task.ref_expert_return),
     )
+
+
+def add_task(task: TaskSpec) -> None:
+    """Runtime registration (``ilkit.envs.tabular.register``): ``task`` joins :data:`TASKS`.
+
+    Its reference returns, when given, stand unless ``references.json`` has the id. The
+    caller registers the Gymnasium id and refuses an id that is already taken.
+    """
+    TASKS[task.id] = task
+
+
+def _import_registering_module(module: str) -> None:
+    import importlib
+
+    try:
+        importlib.import_module(module)
+    except ImportError as err:
+        raise UnknownEnvError(f"cannot import {module!r} (for its env ids): {err}") from None
 
 
 def unknown_env_message(env_id: str) -> str:
