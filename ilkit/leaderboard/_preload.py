@@ -12,7 +12,7 @@ import torch
 
 import ilkit.envs  # noqa: F401
 import ilkit.evaluation.evaluate  # noqa: F401
-import ilkit.leaderboard.submissions  # noqa: F401
+import ilkit.policies.submission  # noqa: F401
 from ilkit.envs.scoring import make_scoring_env
 from ilkit.policies.artifact import build_module
 

@@ -168,9 +168,9 @@ def run(
     """
     from ilkit.leaderboard.leaderboard import BoardConfig, run_leaderboard
     from ilkit.leaderboard.reports import to_markdown
-    from ilkit.leaderboard.safety import MB, Limits
     from ilkit.leaderboard.testseeds import read_secret, seed_split
     from ilkit.output import echo_json
+    from ilkit.policies.safety import MB, Limits
 
     config = BoardConfig(
         envs=envs,

@@ -10,11 +10,13 @@ every entry, secret on the test split (:mod:`ilkit.leaderboard.testseeds`).
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
+import signal
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 from typing import Any
@@ -24,7 +26,6 @@ import numpy as np
 from ilkit.atomic import write_json
 from ilkit.envs.tasks import spec
 from ilkit.errors import IlkitError
-from ilkit.leaderboard.safety import Limits
 from ilkit.leaderboard.stats import (
     bootstrap_mean_ci,
     iqm_with_ci,
@@ -35,6 +36,7 @@ from ilkit.leaderboard.store import CellStore, run_lock
 from ilkit.leaderboard.submissions import TRAINING_FIELDS, Submission, discover
 from ilkit.leaderboard.testseeds import SeedSplit
 from ilkit.leaderboard.worker import run_job
+from ilkit.policies.safety import Limits
 
 BACKENDS = ("local", "ray")
 FORMAT_VERSION = 2
@@ -119,13 +121,39 @@ def run_leaderboard(
                     reported.add(key)  # one line per distinct failure, not per seed
                     log(f"failed: {cell['submission']} on {cell['env_id']}: {cell['reason']}")
 
-            if config.backend == "ray":
-                _run_ray(jobs, config, on_cell)
-            else:
-                _run_local(jobs, config, on_cell)
+            try:
+                with _sigterm_interrupts():
+                    if config.backend == "ray":
+                        _run_ray(jobs, config, on_cell)
+                    else:
+                        _run_local(jobs, config, on_cell)
+            except KeyboardInterrupt:
+                log(
+                    "interrupted: finished cells are stored, unfinished ones are not; rerun the "
+                    "same command to evaluate exactly those"
+                )
+                raise
         board = build_board(store, subs, config)
         write_reports(board, out)
     return board
+
+
+@contextlib.contextmanager
+def _sigterm_interrupts() -> Iterator[None]:
+    """SIGTERM (a scheduler's or ``kill``'s stop) ends the run like Ctrl-C: a KeyboardInterrupt
+    in the main thread, so the workers are stopped and nothing unfinished is stored."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupt(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt(signal.Signals(signum).name)
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _run_identity(config: BoardConfig) -> dict[str, Any]:
@@ -248,7 +276,12 @@ def _cell(job: dict[str, Any], result: dict[str, Any], config: BoardConfig) -> d
 
 
 def _run_local(jobs: list[dict[str, Any]], config: BoardConfig, on_cell) -> None:
-    with ThreadPoolExecutor(max_workers=config.workers) as pool:
+    """Run the jobs on a thread pool, one worker process each. On an interruption (Ctrl-C,
+    SIGTERM turned into KeyboardInterrupt by the CLI) every worker is stopped at once and its
+    unfinished cells are left absent, never stored as failed: the rerun evaluates them."""
+    stop = threading.Event()
+    pool = ThreadPoolExecutor(max_workers=config.workers)
+    try:
         futures = [
             pool.submit(
                 run_job,
@@ -256,11 +289,17 @@ def _run_local(jobs: list[dict[str, Any]], config: BoardConfig, on_cell) -> None
                 timeout_s=config.timeout_s,
                 memory_mb=config.memory_mb,
                 on_cell=lambda result, job=job: on_cell(job, result),
+                stop=stop,
             )
             for job in jobs
         ]
         for future in as_completed(futures):
             future.result()
+    except BaseException:
+        stop.set()
+        pool.shutdown(wait=True, cancel_futures=True)
+        raise
+    pool.shutdown(wait=True)
 
 
 def ray_job(job: dict[str, Any], timeout_s: float, memory_mb: int) -> list[dict[str, Any]]:
@@ -343,6 +382,12 @@ def _track(trainings: list[dict[str, Any]]) -> dict[str, Any]:
             ok = all(isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in values)
             track[key] = sum(values) if ok else None
     return track
+
+
+def _version() -> str:
+    import ilkit
+
+    return ilkit.__version__
 
 
 def _has_refs(task: dict[str, Any]) -> bool:
@@ -484,6 +529,7 @@ def build_board(store: CellStore, subs: list[Submission], config: BoardConfig) -
         "format": "ilkit-leaderboard",
         "format_version": FORMAT_VERSION,
         "generated_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "ilkit_version": _version(),
         "split": {**config.split.to_dict(), "description": config.split.description},
         "config": {
             "envs": list(config.envs),

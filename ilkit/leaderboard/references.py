@@ -12,7 +12,9 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-from ilkit.leaderboard.submissions import PolicyRef, Submission, digest_tree
+from ilkit.digest import file_sha256, tree_sha256
+from ilkit.leaderboard.submissions import Submission
+from ilkit.policies.submission import PolicyRef
 
 EXPERT, RANDOM = "reference-expert", "reference-random"
 
@@ -24,7 +26,7 @@ def bundled_digests() -> dict[str, str]:
     out = {}
     for env_id in available():
         for path in sorted(bundled_path(env_id).glob("*.safetensors")):
-            out[hashlib.sha256(path.read_bytes()).hexdigest()] = f"the bundled expert of {env_id}"
+            out[file_sha256(path)] = f"the bundled expert of {env_id}"
     return out
 
 
@@ -63,7 +65,7 @@ def reference_submissions(root: Path, envs: tuple[str, ...], taken: set[str]) ->
         while name in taken:
             name += "_"
         digest = hashlib.sha256(
-            "".join(digest_tree(Path(ref.path)) for ref in policies.values()).encode()
+            "".join(tree_sha256(Path(ref.path)) for ref in policies.values()).encode()
         ).hexdigest()
         rows.append(
             Submission(

@@ -79,6 +79,10 @@ def split_line(board: dict[str, Any]) -> str:
     return f"Seed split: {split['description']}."
 
 
+def run_line(board: dict[str, Any]) -> str:
+    return f"Run at {board['generated_at']} with ilkit {board.get('ilkit_version', 'unknown')}."
+
+
 def status_label(entry: dict[str, Any]) -> str:
     if entry["complete"]:
         return "ok"
@@ -193,6 +197,7 @@ def to_markdown(board: dict[str, Any]) -> str:
         "# ilkit leaderboard",
         "",
         split_line(board),
+        run_line(board),
         "",
         f"{len(board['entries'])} entries x {len(tasks)} tasks x {cfg['seeds']} seeds x "
         f"{cfg['episodes']} episodes. Ranked by {board['rank_basis']}. "
@@ -341,6 +346,7 @@ def to_html(board: dict[str, Any]) -> str:
         f"<style>{_CSS}</style></head><body>",
         "<h1>ilkit leaderboard</h1>",
         f'<p id="split"><b>{html.escape(split_line(board))}</b></p>',
+        f'<p id="run">{html.escape(run_line(board))}</p>',
         f"<p>{len(board['entries'])} entries &times; {len(tasks)} tasks &times; "
         f"{cfg['seeds']} seeds &times; {cfg['episodes']} episodes. "
         f"Ranked by {html.escape(board['rank_basis'])}; <b>ref</b> rows are references the "

@@ -5,7 +5,9 @@ Each job (one submission x one task, all its seed cells) runs in a fresh process
 its own address space (nothing it does reaches the parent) without paying the seconds of those
 imports again. The child
 
-* caps its CPU time and core dumps, and dies with the forkserver (``PR_SET_PDEATHSIG``);
+* caps its CPU time and core dumps, dies with the forkserver (``PR_SET_PDEATHSIG``) and ignores
+  SIGINT: a terminal's Ctrl-C reaches the whole process group, and an interruption is the
+  operator's, not the submission's failure (the parent stops the child and stores nothing);
 * sends its own stdout/stderr to a log file, so library chatter never reaches the CLI's output;
 * loads the policy (weights only) and scores each cell's episodes on the seeds the job gives
   (the parent derives them from the board's seed split), sending one JSON message per finished
@@ -15,7 +17,10 @@ imports again. The child
 The parent (:func:`run_job`) enforces the wall-clock limit and the memory limit, kills the child
 on a breach, and turns crashes, signals and error messages into failed cells with a reason.
 
-The memory limit is on *resident* memory (the child's process tree, polled from ``/proc``),
+An interrupted run (``stop`` set, or the child killed by SIGINT, SIGTERM or SIGHUP from outside)
+leaves its unfinished cells absent, never failed: the next run evaluates exactly those.
+
+The memory limit is on *resident* memory (the child's process tree, polled with psutil),
 not on address space: ``RLIMIT_AS`` is not a memory limit on Python 3.12+ with torch (its
 reservations fail a plain safetensors load under a 4 GB cap while little is resident), nor with
 CUDA. A cgroup v2 ``memory.max`` would need a delegated cgroup, which a process generally
@@ -36,9 +41,12 @@ import resource
 import signal
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable
 from typing import Any
+
+from ilkit.processes import die_with_parent, torch_threads, tree_rss_mb
 
 RSS_POLL_S = 0.1
 MEMORY_MARKERS = (
@@ -50,6 +58,9 @@ MEMORY_MARKERS = (
 )
 # Imported once by the forkserver, inherited by every worker it forks.
 PRELOAD = ["ilkit.leaderboard._preload"]
+# A child killed by one of these was stopped from outside (Ctrl-C, kill, a closed terminal).
+INTERRUPT_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+MAX_REASON = 2000
 
 
 # --- child side ------------------------------------------------------------------------------
@@ -59,18 +70,13 @@ def _limit_self(cpu_seconds: int) -> None:
     if cpu_seconds > 0:
         resource.setrlimit(resource.RLIMIT_CPU, (cpu_seconds, cpu_seconds + 5))
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-    try:  # die with the parent (Linux): no orphan keeps evaluating after a killed run
-        import ctypes
-
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        pass
+    die_with_parent()  # no orphan keeps evaluating after a killed run
 
 
 def _classify(err: BaseException) -> str:
     from ilkit.errors import InvalidActionError
-    from ilkit.leaderboard.safety import UnsafeSubmissionError
     from ilkit.policies.declared import UnsafeFileError
+    from ilkit.policies.safety import UnsafeSubmissionError
 
     text = f"{type(err).__name__}: {err}".lower()
     if isinstance(err, MemoryError) or any(m in text for m in MEMORY_MARKERS):
@@ -87,31 +93,29 @@ def evaluate_job(
 ) -> int:
     """Load the job's policy and score its cells; every failure becomes an error message."""
     try:
-        import torch
-
-        torch.set_num_threads(1)
         from ilkit.evaluation.evaluate import evaluate
-        from ilkit.leaderboard.submissions import load_ref
+        from ilkit.policies.submission import load_ref
 
         device = job.get("device", "cpu")
-        policy = load_ref(job["policy"], device=device)
-        for cell in job["cells"]:
-            start = time.time()
-            k, seeds = cell["seed_index"], cell["seeds"]
-            result = evaluate(
-                policy, job["env_id"], n_episodes=len(seeds), seeds=seeds, device=device
-            )
-            send(
-                {
-                    "type": "cell",
-                    "seed_index": k,
-                    "returns": list(result.returns),
-                    "elapsed_s": round(time.time() - start, 3),
-                }
-            )
+        with torch_threads(1):  # one core per worker; W workers share W cores
+            policy = load_ref(job["policy"], device=device)
+            for cell in job["cells"]:
+                start = time.time()
+                k, seeds = cell["seed_index"], cell["seeds"]
+                result = evaluate(
+                    policy, job["env_id"], n_episodes=len(seeds), seeds=seeds, device=device
+                )
+                send(
+                    {
+                        "type": "cell",
+                        "seed_index": k,
+                        "returns": list(result.returns),
+                        "elapsed_s": round(time.time() - start, 3),
+                    }
+                )
     except BaseException as err:  # everything a submission can cause is a failed cell
         kind = _classify(err)
-        message = str(err).strip().splitlines()[0][:300] if str(err).strip() else ""
+        message = " ".join(str(err).split())[:MAX_REASON]  # the full reason, on one line
         reason = f"{type(err).__name__}: {message}" if message else type(err).__name__
         if kind == "memory":
             reason = f"memory limit ({memory_mb} MB) exceeded: {reason}"
@@ -125,6 +129,8 @@ def evaluate_job(
 
 def _child(job: dict[str, Any], conn, log_path: str, memory_mb: int, cpu_s: int) -> None:
     """Entry point of a forked worker."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     os.environ.update(OMP_NUM_THREADS="1", MKL_NUM_THREADS="1")
     log = os.open(log_path, os.O_WRONLY | os.O_APPEND)
     os.dup2(log, 1)
@@ -170,6 +176,7 @@ def run_job(
     timeout_s: float,
     memory_mb: int,
     on_cell=None,
+    stop: threading.Event | None = None,
 ) -> list[dict[str, Any]]:
     """Run one job in a fresh worker process; return one result per seed index.
 
@@ -178,6 +185,10 @@ def run_job(
     the test split they are secret). ``on_cell(result)`` is called as each one is known, so the
     caller can store finished cells while the rest are still running. ``memory_mb`` caps the
     resident memory of the child and its descendants, polled every :data:`RSS_POLL_S`.
+
+    When ``stop`` is set (the run was interrupted) the child is killed and the unfinished cells
+    get no result at all: an interruption is not the submission's failure. The same holds for
+    a child killed from outside by one of :data:`INTERRUPT_SIGNALS`.
     """
     pending = [cell["seed_index"] for cell in job["cells"]]
     results: list[dict[str, Any]] = []
@@ -189,7 +200,7 @@ def run_job(
 
     ctx = _forkserver()
     error: dict[str, Any] | None = None
-    timed_out = over_memory = False
+    timed_out = over_memory = interrupted = False
     with tempfile.NamedTemporaryFile(prefix="ilkit-worker-", suffix=".log") as log:
         receiver, sender = ctx.Pipe(duplex=False)
         proc = ctx.Process(
@@ -201,12 +212,15 @@ def run_job(
         proc.start()
         sender.close()  # the child holds the only write end: EOF when it exits
         while True:
+            if stop is not None and stop.is_set():
+                interrupted = True
+                break
             remaining = timeout_s - (time.monotonic() - started)
             if remaining <= 0:
                 timed_out = True
                 break
             if not receiver.poll(min(remaining, RSS_POLL_S)):
-                if memory_mb > 0 and _tree_rss_mb(proc.pid) > memory_mb:
+                if memory_mb > 0 and tree_rss_mb(proc.pid) > memory_mb:
                     over_memory = True
                     break
                 continue
@@ -230,7 +244,7 @@ def run_job(
                 )
             elif message.get("type") == "error":
                 error = message
-        if timed_out or over_memory:
+        if timed_out or over_memory or interrupted:
             proc.kill()
         proc.join(10)
         if proc.exitcode is None:
@@ -242,7 +256,9 @@ def run_job(
         log.seek(0, os.SEEK_END)
         log.seek(max(0, log.tell() - 4000))
         tail = log.read().decode(errors="replace")
-    if pending:
+    if code is not None and -code in INTERRUPT_SIGNALS and error is None:
+        interrupted = True  # stopped from outside, not by anything the submission did
+    if pending and not interrupted:
         if over_memory:
             kind, reason = "memory", f"memory limit: resident memory passed {memory_mb} MB"
         else:
@@ -259,41 +275,6 @@ def run_job(
                 }
             )
     return results
-
-
-def _rss_mb(pid: int | None) -> float:
-    """Resident memory of a process in MB (0 if it is gone)."""
-    try:
-        with open(f"/proc/{pid}/status") as status:
-            for line in status:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1]) / 1024
-    except (FileNotFoundError, ProcessLookupError, ValueError):
-        pass
-    return 0.0
-
-
-def _children(pid: int) -> list[int]:
-    try:
-        with open(f"/proc/{pid}/task/{pid}/children") as f:
-            return [int(c) for c in f.read().split()]
-    except (FileNotFoundError, ProcessLookupError, ValueError):
-        return []
-
-
-def _tree_rss_mb(pid: int | None) -> float:
-    """Resident memory of a process and its descendants (a policy cannot fork around the cap)."""
-    if pid is None:
-        return 0.0
-    total, todo, seen = 0.0, [pid], set()
-    while todo:
-        p = todo.pop()
-        if p in seen:
-            continue
-        seen.add(p)
-        total += _rss_mb(p)
-        todo += _children(p)
-    return total
 
 
 def _parse(data: bytes) -> dict[str, Any] | None:

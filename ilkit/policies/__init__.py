@@ -1,17 +1,23 @@
-"""Policies: the weights-only artifact format, scripted controllers (the classic-control experts
-and the one uniform-random policy) and the one space comparison, for every room above.
+"""Policies: the weights-only artifact format, what a submission is, plain-PyTorch export,
+scripted controllers (the classic-control experts and the one uniform-random policy) and the
+one space comparison, for every room above.
 
-The artifact functions are imported on first use, so light modules (scripted controllers, CLI
-command definitions) do not pull in torch.
+One fact the room rests on: nothing a policy file holds is ever executed. Every kind is rebuilt
+from a JSON manifest's declared architecture and filled from safetensors (or a
+``torch.load(weights_only=True)`` state dict), so ``ilkit evaluate``, ``ilkit leaderboard
+check`` and the board can read a stranger's submission (:mod:`ilkit.policies.submission`).
+
+The artifact functions are imported on first use (:func:`ilkit.lazy.lazy_exports`), so light
+modules (scripted controllers, CLI command definitions) do not pull in torch.
 """
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
+from ilkit.lazy import lazy_exports
 from ilkit.policies.scripted import RandomPolicy
 
 if TYPE_CHECKING:
@@ -23,15 +29,7 @@ if TYPE_CHECKING:
         resolve_device,
         save_policy,
     )
-
-_ARTIFACT_EXPORTS = (
-    "ArtifactError",
-    "ArtifactPolicy",
-    "load_policy",
-    "read_manifest",
-    "resolve_device",
-    "save_policy",
-)
+    from ilkit.policies.plain import export
 
 
 class Policy(Protocol):
@@ -46,17 +44,25 @@ class Policy(Protocol):
     ) -> tuple[np.ndarray, tuple[np.ndarray, ...] | None]: ...
 
 
-def __getattr__(name: str) -> Any:
-    if name in _ARTIFACT_EXPORTS:
-        return getattr(importlib.import_module("ilkit.policies.artifact"), name)
-    raise AttributeError(f"module 'ilkit.policies' has no attribute {name!r}")
-
+__getattr__ = lazy_exports(
+    __name__,
+    {
+        "ArtifactError": ".artifact",
+        "ArtifactPolicy": ".artifact",
+        "load_policy": ".artifact",
+        "read_manifest": ".artifact",
+        "resolve_device": ".artifact",
+        "save_policy": ".artifact",
+        "export": ".plain",
+    },
+)
 
 __all__ = [
     "ArtifactError",
     "ArtifactPolicy",
     "Policy",
     "RandomPolicy",
+    "export",
     "load_policy",
     "read_manifest",
     "resolve_device",

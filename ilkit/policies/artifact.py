@@ -11,6 +11,8 @@ Kinds of policy (``manifest["kind"]``):
 * ``sac_actor``: SB3's SAC actor (TQC's actor has the same layout).
 * ``ars``: sb3-contrib's ARS policy (a linear map, or an MLP, from observations to actions).
 * ``mdn``: a mixture-density policy for continuous actions (:mod:`ilkit.policies.mdn`).
+* ``mlp``: a plain PyTorch ``nn.Sequential`` of Linear and activation layers
+  (:mod:`ilkit.policies.mlp`; written by :func:`ilkit.policies.export`).
 * ``scripted``: a named controller from :mod:`ilkit.policies.scripted` (no weights).
 
 An optional observation normalisation (VecNormalize's running mean/var, epsilon and clip) is
@@ -22,6 +24,7 @@ from __future__ import annotations
 import json
 import os
 import platform
+import re
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +35,7 @@ from safetensors.numpy import load_file as load_numpy
 from safetensors.torch import save_file
 
 from ilkit import atomic
-from ilkit.errors import IlkitError
+from ilkit.policies.nets import ACTIVATIONS, MAX_LAYERS, ArtifactError
 from ilkit.policies.spaces import space_from_json, space_to_json
 
 FORMAT = "ilkit-policy"
@@ -40,17 +43,7 @@ FORMAT_VERSION = 1
 WEIGHTS = "policy.safetensors"
 MANIFEST = "manifest.json"
 OBS_MEAN, OBS_VAR = "obs_norm.mean", "obs_norm.var"
-ACTIVATIONS = {
-    "tanh": th.nn.Tanh,
-    "relu": th.nn.ReLU,
-    "elu": th.nn.ELU,
-    "leaky_relu": th.nn.LeakyReLU,
-    "gelu": th.nn.GELU,
-}
-
-
-class ArtifactError(IlkitError):
-    """A policy artifact that is missing, malformed, or does not fit its task."""
+__all__ = ["ACTIVATIONS", "ArtifactError", "ArtifactPolicy", "load_policy", "save_policy"]
 
 
 def resolve_device(device: str | th.device = "auto") -> th.device:
@@ -90,10 +83,12 @@ def describe(policy: th.nn.Module) -> tuple[str, dict[str, Any]]:
     from stable_baselines3.common.torch_layers import FlattenExtractor
     from stable_baselines3.sac.policies import Actor
 
-    from ilkit.policies import mdn
+    from ilkit.policies import mdn, mlp
 
     if isinstance(policy, mdn.MDNPolicy):
         return mdn.KIND, policy.architecture()
+    if isinstance(policy, mlp.MLPPolicy):
+        return mlp.KIND, policy.architecture()
     if _is_ars(policy):
         return "ars", {
             "net_arch": list(policy.net_arch),
@@ -189,6 +184,10 @@ def build_module(
             from ilkit.policies import mdn
 
             return mdn.build(arch, obs_space, act_space, ACTIVATIONS)
+        if kind == "mlp":
+            from ilkit.policies import mlp
+
+            return mlp.MLPPolicy(arch["layers"], obs_space, act_space)
     except (KeyError, TypeError, ValueError) as err:
         raise ArtifactError(f"bad architecture for kind {kind!r}: {err}") from None
     raise ArtifactError(f"unknown policy kind {kind!r}")
@@ -334,8 +333,7 @@ def read_manifest(path: str | os.PathLike) -> dict[str, Any]:
     return manifest
 
 
-KINDS = ("actor_critic", "sac_actor", "ars", "mdn", "scripted")
-MAX_LAYERS = 64
+KINDS = ("actor_critic", "sac_actor", "ars", "mdn", "mlp", "scripted")
 MAX_COMPONENTS = 256
 
 
@@ -366,6 +364,11 @@ def check_manifest(manifest: dict[str, Any], where: str) -> None:
     arch = manifest.get("architecture", {})
     if not isinstance(arch, dict):
         raise fail(f"architecture must be an object, not {type(arch).__name__}")
+    if kind == "mlp":
+        from ilkit.policies.mlp import check_layers
+
+        check_layers(arch.get("layers"), fail)
+        return
     net_arch = arch.get("net_arch", [])
     layers = net_arch
     if isinstance(net_arch, dict) and kind == "actor_critic":
@@ -421,13 +424,50 @@ def load_policy(path: str | os.PathLike, device: str | th.device = "auto") -> Ar
     if OBS_MEAN in arrays:
         obs_norm = (arrays.pop(OBS_MEAN), arrays.pop(OBS_VAR))
     module = build_module(manifest["kind"], manifest.get("architecture", {}), obs_space, act_space)
-    try:
-        module.load_state_dict({k: th.from_numpy(v) for k, v in arrays.items()}, strict=True)
-    except RuntimeError as err:
-        first = str(err).splitlines()[0]
-        raise ArtifactError(
-            f"{path / WEIGHTS} does not fit the declared architecture: {first}"
-        ) from None
+    fit_weights(
+        module, {k: th.from_numpy(v) for k, v in arrays.items()}, str(path / WEIGHTS), manifest
+    )
     module.to(dev).eval()
     module.set_training_mode(False)
     return ArtifactPolicy(manifest, module, obs_norm, dev)
+
+
+def fit_weights(
+    module: th.nn.Module, state: dict[str, th.Tensor], where: str, manifest: dict[str, Any]
+) -> None:
+    """Load ``state`` into ``module`` strictly; a misfit names every missing, unexpected and
+    wrongly shaped key (one line), so a submitter sees at once what the file lacks."""
+    expected = module.state_dict()
+    missing = [k for k in expected if k not in state]
+    unexpected = sorted(k for k in state if k not in expected)
+    shapes = [
+        f"{k} {list(state[k].shape)} (expected {list(v.shape)})"
+        for k, v in expected.items()
+        if k in state and tuple(state[k].shape) != tuple(v.shape)
+    ]
+    problems = []
+    if missing:
+        problems.append("missing keys: " + ", ".join(missing))
+    if unexpected:
+        problems.append("unexpected keys: " + ", ".join(unexpected))
+    if shapes:
+        problems.append("wrong shapes: " + ", ".join(shapes))
+    if not problems:
+        try:
+            module.load_state_dict(state, strict=True)
+            return
+        except RuntimeError as err:
+            problems.append(" ".join(str(err).split()))
+    kind = manifest.get("kind")
+    sequential = any(re.fullmatch(r"\d+\.(weight|bias)", k) for k in unexpected)
+    hint = (
+        "; these are a plain nn.Sequential's names: write it with ilkit.policies.export "
+        "(kind 'mlp')"
+        if sequential and kind != "mlp"
+        else ""
+    )
+    raise ArtifactError(
+        f"{where} does not fit the declared architecture (kind {kind!r}): "
+        + "; ".join(problems)
+        + hint
+    )

@@ -88,7 +88,7 @@ def load_declared(
 
     from ilkit.envs import make
     from ilkit.envs.tasks import spec
-    from ilkit.policies.artifact import ArtifactPolicy, build_module, resolve_device
+    from ilkit.policies.artifact import ArtifactPolicy, build_module, fit_weights, resolve_device
     from ilkit.policies.spaces import space_from_json, space_to_json
 
     manifest = read_json(manifest_path)
@@ -148,12 +148,7 @@ def load_declared(
     if kind == "sac_actor" and any(k.startswith("actor.") for k in state):
         state = {k[len("actor.") :]: v for k, v in state.items() if k.startswith("actor.")}
     module = build_module(kind, manifest["architecture"], obs_space, act_space)
-    try:
-        module.load_state_dict(state, strict=True)
-    except RuntimeError as err:
-        raise ArtifactError(
-            f"{weights.name} does not fit the declared architecture: {str(err).splitlines()[0]}"
-        ) from None
+    fit_weights(module, state, weights.name, manifest)
     dev = resolve_device(device)
     module.to(dev).eval()
     module.set_training_mode(False)

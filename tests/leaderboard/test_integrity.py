@@ -37,7 +37,7 @@ from ilkit.errors import IlkitError
 from ilkit.evaluation import evaluate
 from ilkit.leaderboard.leaderboard import BoardConfig, build_board
 from ilkit.leaderboard.store import CellStore
-from ilkit.leaderboard.submissions import Submission, discover, load_ref
+from ilkit.leaderboard.submissions import Submission, discover
 from ilkit.leaderboard.testseeds import (
     TEST_BASE,
     SecretError,
@@ -45,6 +45,7 @@ from ilkit.leaderboard.testseeds import (
     seed_split,
 )
 from ilkit.policies import load_policy
+from ilkit.policies.submission import load_ref
 
 REFS = {CARTPOLE: {"random": {"mean": 20.0}, "expert": {"mean": 500.0}}}
 SECRET = "correct horse battery staple 1234567890"

@@ -25,15 +25,16 @@ from policyhelpers import (
 )
 
 from ilkit.evaluation import evaluate
-from ilkit.leaderboard.safety import (
+from ilkit.leaderboard.submissions import discover
+from ilkit.policies.declared import UnsafeFileError, load_declared, read_zip_member
+from ilkit.policies.safety import (
     Limits,
     SubmissionError,
     UnsafeSubmissionError,
     copy_tree,
     safe_extract,
 )
-from ilkit.leaderboard.submissions import discover, find_policies
-from ilkit.policies.declared import UnsafeFileError, load_declared, read_zip_member
+from ilkit.policies.submission import find_policies
 
 
 def _zip(path: Path, members: dict[str, bytes]) -> Path:
