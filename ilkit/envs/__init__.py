@@ -37,3 +37,5 @@ def _register() -> None:
 
 
 _register()
+
+from ilkit.envs import tabular as _tabular  # noqa: E402, F401  (registers the tabular tasks)

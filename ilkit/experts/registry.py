@@ -6,6 +6,7 @@ from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ilkit.envs.tabular import is_tabular
 from ilkit.envs.tasks import spec
 from ilkit.errors import IlkitError
 
@@ -40,6 +41,8 @@ def manifest(env_id: str) -> dict[str, Any]:
     """The bundled expert's manifest (architecture, training, true return ...)."""
     from ilkit.policies import read_manifest
 
+    if is_tabular(env_id):
+        return _tabular_expert(env_id, "cpu").manifest
     return read_manifest(_existing(env_id))
 
 
@@ -47,6 +50,7 @@ def load(env_id: str, device: str = "auto") -> ArtifactPolicy:
     """The bundled expert of ``env_id``, with SB3's batched ``predict`` interface.
 
     Usable as the policy of a rollout and as imitation's DAgger expert; runs on CPU or CUDA.
+    A tabular task's expert is computed (exact value iteration), not bundled.
 
     Raises:
         UnknownEnvError: ``env_id`` is not an ilkit task.
@@ -54,7 +58,18 @@ def load(env_id: str, device: str = "auto") -> ArtifactPolicy:
     """
     from ilkit.policies import load_policy
 
+    if is_tabular(env_id):
+        return _tabular_expert(env_id, device)
     return load_policy(_existing(env_id), device=device)
+
+
+def _tabular_expert(env_id: str, device: str) -> ArtifactPolicy:
+    from ilkit.envs.tabular import expert_policy
+    from ilkit.rewards.tabular import policy_artifact
+
+    fields = {"name": "exact tabular expert", "algorithm": "value_iteration",
+              "optimality": "greedy after H backups of value iteration (task gamma)"}  # fmt: skip
+    return policy_artifact(spec(env_id).id, expert_policy(spec(env_id).id), fields, device)
 
 
 def _existing(env_id: str) -> Path:

@@ -28,8 +28,8 @@ def test_spec_lists_a_dataset_per_tier():
     assert spec(ENV).to_dict()["dataset_ids"][0] == spec(ENV).dataset_id
 
 
-CALIBRATED = set(ilkit.envs.ids())
-"""Every task's tiers are measured in tiers.json."""
+CALIBRATED = set(ilkit.envs.ids()) - set(ilkit.envs.tabular.ids())
+"""Every task's tiers are measured in tiers.json (the tabular tasks' are not)."""
 
 
 def test_calibrated_tiers_sit_in_their_bands():

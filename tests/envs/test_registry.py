@@ -19,6 +19,10 @@ EXPECTED = {
         for n in ("HalfCheetah", "Hopper", "Walker2d", "Ant", "Swimmer", "Humanoid")
     },
     "ilkit/Detour-v0": (100, "continuous"),
+    **{  # ilkit.envs.tabular's grid worlds
+        f"ilkit/{n}-v0": (30, "discrete")
+        for n in ("LavaGrid", "SlipperyLavaGrid", "LavaGridMoved", "CliffWalk", "WindyCliffWalk")
+    },
 }
 
 
