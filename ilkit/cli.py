@@ -24,6 +24,7 @@ COMMANDS = {
     "generate": "ilkit.datasets.cli:generate",
     "datasets": "ilkit.datasets.cli:datasets",
     "evaluate": "ilkit.evaluation.cli:evaluate",
+    "reward": "ilkit.rewards.cli:reward",
     "leaderboard": "ilkit.leaderboard.cli:leaderboard",
     "train": "ilkit.algorithms.cli:train",
     "quickstart": "ilkit.quickstart:quickstart",
