@@ -119,8 +119,10 @@ def test_imitation_reward_nets_are_stored_as_plain_layers(tmp_path, kind):
     if kind == "gail_logit":
         net = BasicRewardNet(ob, ac, hid_sizes=[8, 8], normalize_input_layer=RunningNorm)
     else:
-        net = BasicShapedRewardNet(ob, ac, reward_hid_sizes=[8], potential_hid_sizes=[8, 4],
-                                   discount_factor=0.9, normalize_input_layer=RunningNorm)  # fmt: skip
+        net = BasicShapedRewardNet(
+            ob, ac, reward_hid_sizes=[8], potential_hid_sizes=[8, 4], discount_factor=0.9,
+            normalize_input_layer=RunningNorm,
+        )  # fmt: skip
     rng = np.random.default_rng(0)
     batch = (rng.normal(size=(32, 3)).astype(np.float32), rng.uniform(-2, 2, (32, 1)),
              rng.normal(size=(32, 3)).astype(np.float32), rng.random(32) < 0.2)  # fmt: skip
