@@ -56,3 +56,28 @@ def tree_rss_mb(pid: int | None) -> float:
         with contextlib.suppress(psutil.Error):  # a child may exit between the walk and the read
             total += proc.memory_info().rss
     return total / 2**20
+
+
+@contextlib.contextmanager
+def sigterm_interrupts() -> Iterator[None]:
+    """Inside the block SIGTERM (``kill``, a scheduler's stop) raises KeyboardInterrupt like
+    Ctrl-C, so ``finally`` clauses run: staging folders are removed, workers stopped. Outside
+    the main thread, or where a handler is already installed, it changes nothing."""
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.getsignal(signal.SIGTERM)
+    if previous not in (signal.SIG_DFL, None):
+        yield
+        return
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt(signal.Signals(signum).name)
+
+    signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)

@@ -31,6 +31,7 @@ from ilkit.datasets.rollout import PREDICT_ROWS, EpisodeArrays, rollouts
 from ilkit.datasets.tiers import noise_levels, tier_metadata
 from ilkit.envs.seeds import training_seeds
 from ilkit.envs.tasks import TaskSpec, spec
+from ilkit.processes import sigterm_interrupts, torch_threads
 from ilkit.progress import progress_bar
 
 FORMATS = ("hdf5", "arrow")
@@ -102,7 +103,7 @@ def generate(
         raise DatasetExistsError(f"{dataset_id} already exists in {root} (use --force to replace)")
     policy, expert = _resolve_policy(policy, task)
     seeds = training_seeds(seed, n_episodes)
-    with _one_torch_thread():  # small batches: intra-op threads only contend
+    with torch_threads(1):  # small batches: intra-op threads only contend
         refs = _reference_scores(task, policy, ref_scores)
     metadata = _ilkit_metadata(task, expert, seed, seeds, with_rewards, data_format, refs)
     metadata["tier"] = tier_metadata(
@@ -114,39 +115,28 @@ def generate(
             "per episode, numpy default_rng([episode_seed, 0x7135]) draws two numbers a step: "
             "replace the action if the first is below eps; the random action"
         )
-    tmp_root = atomic.new_staging_dir(root)
-    try:
-        with (
-            _one_torch_thread(),
-            progress_bar(n_episodes * task.horizon, f"{task.id} rollouts", enabled=progress) as bar,
-            rollouts(task.id, seeds, policy, workers=workers, n_envs=n_envs,
-                     with_rewards=with_rewards, progress=bar, noise=noise) as episodes,
-        ):  # fmt: skip
-            _write(tmp_root, dataset_id, task, episodes, metadata, refs, data_format)
-        _finish(tmp_root / dataset_id, metadata, n_episodes)
-        _install(tmp_root / dataset_id, final, force=force, task_id=task.id)
-    except OSError as err:
-        if err.errno == errno.ENOSPC or "No space left" in str(err):
-            raise DatasetError(f"no space left on device while writing {dataset_id}") from None
-        raise DatasetError(f"cannot write {dataset_id} in {root}: {err}") from None
-    finally:
-        shutil.rmtree(tmp_root, ignore_errors=True)
+    with sigterm_interrupts():  # `kill` runs the finally below: no hidden folder is left
+        tmp_root = atomic.new_staging_dir(root)
+        try:
+            with (
+                torch_threads(1),  # small batches: intra-op threads only contend
+                progress_bar(n_episodes * task.horizon, f"{task.id} rollouts",
+                             enabled=progress) as bar,
+                rollouts(task.id, seeds, policy, workers=workers, n_envs=n_envs,
+                         with_rewards=with_rewards, progress=bar, noise=noise) as episodes,
+            ):  # fmt: skip
+                _write(tmp_root, dataset_id, task, episodes, metadata, refs, data_format)
+            _finish(tmp_root / dataset_id, metadata, n_episodes)
+            _install(tmp_root / dataset_id, final, force=force, task_id=task.id)
+        except OSError as err:
+            if err.errno == errno.ENOSPC or "No space left" in str(err):
+                raise DatasetError(f"no space left on device while writing {dataset_id}") from None
+            raise DatasetError(f"cannot write {dataset_id} in {root}: {err}") from None
+        finally:
+            shutil.rmtree(tmp_root, ignore_errors=True)
     from minari import load_dataset
 
     return load_dataset(dataset_id)
-
-
-@contextlib.contextmanager
-def _one_torch_thread() -> Iterator[None]:
-    """Policy calls on small batches: one intra-op thread (more only spin and contend)."""
-    import torch
-
-    old = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(old)
 
 
 def _check_args(n_episodes: int, seed: int, workers: int, n_envs: int, data_format: str) -> None:
@@ -217,10 +207,7 @@ def _reference_scores(
         lo, lo_source = _measure(task, None), _measured()
     if task.ref_expert_return is not None:
         hi, hi_source = task.ref_expert_return, refs_file
-    elif (
-        true_return.get("seeds") in ("validation", "heldout")
-        and true_return.get("mean") is not None
-    ):
+    elif true_return.get("seeds") == "validation" and true_return.get("mean") is not None:
         hi, hi_source = true_return["mean"], "the policy manifest's true_return (held-out seeds)"
     else:
         hi, hi_source = _measure(task, policy), _measured()

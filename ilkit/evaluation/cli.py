@@ -36,8 +36,10 @@ def evaluate(
     """Score a policy ARTIFACT with the task's true (hidden) reward.
 
     \b
-    ARTIFACT is a policy artifact directory (manifest.json + policy.safetensors) or a
-    declared JSON manifest (see `ilkit leaderboard run --help`). Episodes run on the
+    ARTIFACT is a policy artifact directory (manifest.json + policy.safetensors), a
+    declared JSON manifest, or a leaderboard submission (a folder or .zip / .tar.gz of
+    one, read exactly as the board reads it: `ilkit leaderboard check` checks the same
+    thing); --env picks the task of a several-task submission. Episodes run on the
     public validation seeds, which no dataset or training run uses (a leaderboard with a
     secret scores on its own test seeds instead). Prints each episode's return, the mean,
     std and the normalized score (R - random) / (expert - random), "n/a" until the task's
@@ -50,14 +52,10 @@ def evaluate(
     from ilkit.errors import CheckFailedError, IlkitError
     from ilkit.evaluation.evaluate import evaluate as run_evaluation
     from ilkit.output import echo_json
-    from ilkit.policies import load_policy
-    from ilkit.policies.declared import load_declared
+    from ilkit.policies.submission import load_for_evaluation
     from ilkit.progress import progress_bar
 
-    if artifact.is_dir():
-        policy = load_policy(artifact, device=device)
-    else:
-        policy = load_declared(artifact, device=device)
+    policy = load_for_evaluation(artifact, env_id, device=device)
     env_id = env_id or policy.manifest.get("env_id")
     if not env_id:
         raise IlkitError(f"{artifact} does not name its task: pass --env")

@@ -74,7 +74,7 @@ def evaluate(
     Args:
         policy: anything with SB3's ``predict``, or the path of a policy artifact.
         seeds: ``"validation"``: the public validation split ``2**31 + i`` (never used for
-            datasets or training; ``"heldout"`` is its old name), or explicit per-episode seeds
+            datasets or training), or explicit per-episode seeds
             (a leaderboard passes its secret test seeds here).
         n_envs: episodes run in lock-step, one batched ``predict`` per step.
         progress: called with the number of episodes just finished (for a progress bar).
@@ -83,7 +83,7 @@ def evaluate(
     if isinstance(policy, (str, os.PathLike)):
         policy = load_policy(policy, device=device)
     if isinstance(seeds, str):
-        if seeds not in ("validation", "heldout"):
+        if seeds != "validation":
             raise IlkitError(f"unknown seed split {seeds!r}: use 'validation' or a list of seeds")
         episode_seeds = validation_seeds(n_episodes)
     else:

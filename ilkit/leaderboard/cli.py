@@ -197,6 +197,36 @@ def run(
         click.echo(f"wrote {out}/leaderboard.json, .csv, .md and .html", err=True)
 
 
+@leaderboard.command("check")
+@click.argument("path", type=click.Path(exists=True, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print what was found as JSON.")
+def check(path: Path, as_json: bool) -> None:
+    """Check a submission before handing it in: exit 0 if the board accepts it.
+
+    \b
+    PATH is the folder (or .zip / .tar.gz / .tar) you will hand in. The check takes the
+    board's own path: the same copy, hash and discovery, each policy loaded weights-only
+    and asked for one action on its task. A refusal is one line with the reason the board
+    would store (exit code 3). `ilkit evaluate PATH` scores the same folder.
+
+    \b
+    Example:
+      ilkit leaderboard check my-submission/
+    """
+    from ilkit.leaderboard.check import check_submission
+    from ilkit.output import echo_json
+
+    found = check_submission(path)
+    if as_json:
+        echo_json(found)
+        return
+    for run, policies in found["runs"].items():
+        for env_id, kind in policies.items():
+            where = f" (run {run})" if run else ""
+            click.echo(f"ok: {env_id}{where}: {kind} policy")
+    click.echo(f"{path} is accepted by the board (digest {found['digest'][:12]})")
+
+
 @leaderboard.command("show")
 @click.argument("out", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print leaderboard.json.")

@@ -10,13 +10,11 @@ every entry, secret on the test split (:mod:`ilkit.leaderboard.testseeds`).
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import json
-import signal
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 from typing import Any
@@ -37,6 +35,7 @@ from ilkit.leaderboard.submissions import TRAINING_FIELDS, Submission, discover
 from ilkit.leaderboard.testseeds import SeedSplit
 from ilkit.leaderboard.worker import run_job
 from ilkit.policies.safety import Limits
+from ilkit.processes import sigterm_interrupts
 
 BACKENDS = ("local", "ray")
 FORMAT_VERSION = 2
@@ -122,7 +121,7 @@ def run_leaderboard(
                     log(f"failed: {cell['submission']} on {cell['env_id']}: {cell['reason']}")
 
             try:
-                with _sigterm_interrupts():
+                with sigterm_interrupts():
                     if config.backend == "ray":
                         _run_ray(jobs, config, on_cell)
                     else:
@@ -136,24 +135,6 @@ def run_leaderboard(
         board = build_board(store, subs, config)
         write_reports(board, out)
     return board
-
-
-@contextlib.contextmanager
-def _sigterm_interrupts() -> Iterator[None]:
-    """SIGTERM (a scheduler's or ``kill``'s stop) ends the run like Ctrl-C: a KeyboardInterrupt
-    in the main thread, so the workers are stopped and nothing unfinished is stored."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def interrupt(signum: int, frame: Any) -> None:
-        raise KeyboardInterrupt(signal.Signals(signum).name)
-
-    previous = signal.signal(signal.SIGTERM, interrupt)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
 
 
 def _run_identity(config: BoardConfig) -> dict[str, Any]:

@@ -226,7 +226,10 @@ def load_for_evaluation(path: Path, env_id: str | None = None, device: str = "au
             read_manifest(path)
             return load_policy(path, device=device)
     with opened(path) as root:
-        runs = find_runs(root)
+        try:
+            runs = find_runs(root)
+        except SubmissionError as err:
+            raise SubmissionError(f"{path}: {err}") from None
         if len(runs) > 1:
             names = ", ".join(sorted(runs))
             raise SubmissionError(

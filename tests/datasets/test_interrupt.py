@@ -1,4 +1,5 @@
-"""A generation killed mid-way (kill -9 or Ctrl-C) leaves nothing visible and no damage."""
+"""A generation killed mid-way (kill -9, Ctrl-C or SIGTERM) leaves nothing visible and no damage;
+Ctrl-C and SIGTERM also leave no hidden staging folder behind."""
 
 import os
 import signal
@@ -52,7 +53,7 @@ def _wait_written(child):
     assert line.strip() == "WRITTEN", child.stderr.read()
 
 
-@pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGINT])
+@pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGINT, signal.SIGTERM])
 def test_interrupted_generation_leaves_nothing_visible(policies, sig):
     existing = generate(CARTPOLE, n_episodes=2, seed=0, policy=policies[CARTPOLE],
                         ref_scores=REFS, progress=False)  # fmt: skip
@@ -75,8 +76,8 @@ def test_interrupted_generation_leaves_nothing_visible(policies, sig):
     assert data_file_checksums(existing.spec.data_path) == before
     assert verify(CARTPOLE)["episodes"] == 2
     leftovers = list(datasets_root().glob(".ilkit-tmp-*"))
-    if sig == signal.SIGINT:
-        assert leftovers == []  # Ctrl-C cleans up at once
+    if sig in (signal.SIGINT, signal.SIGTERM):
+        assert leftovers == []  # Ctrl-C and `kill` clean up at once (issue 28)
     # the next generation removes what a kill -9 left behind (its pid is gone)
     generate(CARTPOLE, n_episodes=1, seed=1, policy=policies[CARTPOLE], force=True,
              ref_scores=REFS, progress=False)  # fmt: skip

@@ -80,7 +80,7 @@ def test_evaluate_errors_are_one_line(tmp_path):
     assert unknown.exit_code == 1 and "did you mean ilkit/CartPole-v0" in unknown.stderr
     (tmp_path / "empty").mkdir()
     missing = _evaluate(str(tmp_path / "empty"))
-    assert missing.exit_code == 1 and "not a policy artifact" in missing.stderr
+    assert missing.exit_code == 1 and "empty: no policy found" in missing.stderr
     assert "Traceback" not in wrong.stderr + unknown.stderr + missing.stderr
 
 

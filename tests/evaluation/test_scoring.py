@@ -51,3 +51,14 @@ def test_evaluate_rejects_an_unknown_split_name():
             "ilkit/CartPole-v0",
             seeds="test",
         )
+
+
+def test_the_heldout_alias_is_gone():
+    """'heldout' was the validation split's old name (issue 30): one name, one split."""
+    import pytest
+
+    from ilkit.errors import IlkitError
+
+    with pytest.raises(IlkitError, match="unknown seed split 'heldout'"):
+        evaluate(RandomPolicy(make_scoring_env("ilkit/CartPole-v0").action_space),
+                 "ilkit/CartPole-v0", n_episodes=1, seeds="heldout")  # fmt: skip

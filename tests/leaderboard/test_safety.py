@@ -241,3 +241,29 @@ def test_touchfile_is_not_importable_by_reference():
     import pickle
 
     assert b"policyhelpers" not in pickle.dumps(TouchFile(Path("x")))
+
+
+def test_submission_digests_keep_their_values(tmp_path):
+    """The board's digests come from ilkit.digest now: the values stored in existing boards'
+    cells (the chunked sha256 that submissions.py computed itself) must not change, or every
+    stored cell would be evaluated again."""
+    import hashlib
+
+    from ilkit.digest import file_sha256, tree_sha256
+
+    def old_digest_tree(root: Path) -> str:  # the implementation boards were built with
+        h = hashlib.sha256()
+        for path in sorted(p for p in root.rglob("*") if p.is_file()):
+            h.update(str(path.relative_to(root)).encode() + b"\0")
+            with open(path, "rb") as f:
+                while chunk := f.read(1 << 20):
+                    h.update(chunk)
+        return h.hexdigest()
+
+    sub = save_cartpole(tmp_path / "sub" / "cartpole", GOOD)
+    (tmp_path / "sub" / "big.bin").write_bytes(os.urandom(3 * (1 << 20) + 17))  # several chunks
+    assert tree_sha256(tmp_path / "sub") == old_digest_tree(tmp_path / "sub")
+    weights = sub / "policy.safetensors"
+    assert file_sha256(weights) == hashlib.sha256(weights.read_bytes()).hexdigest()
+    (entry,) = discover(tmp_path, tmp_path / "unpacked")
+    assert entry.digest == old_digest_tree(tmp_path / "sub")
