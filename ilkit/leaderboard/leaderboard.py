@@ -338,7 +338,8 @@ def _run_ray(jobs: list[dict[str, Any]], config: BoardConfig, on_cell) -> None:
 STATISTICS = {
     "score": "Score: the entry's mean normalized score, (return - random) / (expert - random), "
     "over all its (task, seed, episode) cells; a failed cell counts as the random policy's 0.",
-    "ci": "95% CI: rliable's stratified bootstrap of that mean, cells resampled within each task.",
+    "ci": "95% CI: a seeded stratified bootstrap of that mean (cells resampled within each "
+    "task, percentile interval): the same cells always give the same interval.",
     "p_improvement": "P(> next): rliable's probability of improvement, the chance that a cell "
     "of this entry beats a cell of the next-ranked entry on the same task, averaged over tasks.",
     "iqm_runs": "IQM over runs: for an entry that submits several training runs (runs/), "
