@@ -100,8 +100,7 @@ def plain_loop(obs_space, act_space, device, seed, obs, acts, epochs: int) -> fl
 def make_ilkit_trainer(obs_space, act_space, device, seed, obs, acts):
     from imitation.util import logger
 
-    from ilkit.algorithms.bc import build_bc
-    from ilkit.algorithms.configs import BCConfig
+    from ilkit.algorithms.bc import BCConfig, build_bc
     from ilkit.datasets import DeviceBatchSampler
 
     th.manual_seed(seed)

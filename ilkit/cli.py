@@ -15,7 +15,6 @@ from typing import Any
 import click
 
 from ilkit.errors import IlkitError
-from ilkit.output import echo_json  # noqa: F401  (the old home of echo_json)
 
 # command name -> "module:attribute"
 COMMANDS = {

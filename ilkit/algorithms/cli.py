@@ -1,13 +1,45 @@
-"""``ilkit train {bc,dagger,gail,airl}``: train a baseline and save a weights-only policy."""
+"""``ilkit train ALGORITHM``: train a registered algorithm and save a weights-only policy."""
 
 from __future__ import annotations
 
 import click
 
-ALGORITHMS = ("bc", "dagger", "gail", "airl")
+from ilkit.algorithms import registry
+from ilkit.algorithms.errors import UnknownAlgorithmError
+
+
+class AlgorithmName(click.ParamType):
+    """A registered algorithm's name, read from the registry when the command runs."""
+
+    name = "algorithm"
+
+    def get_metavar(self, param, ctx=None) -> str:
+        return "{" + "|".join(registry.names()) + "}"
+
+    def convert(self, value, param, ctx) -> str:
+        try:
+            return registry.get(value).name
+        except UnknownAlgorithmError as err:
+            self.fail(str(err), param, ctx)
+
+    def shell_complete(self, ctx, param, incomplete):
+        from click.shell_completion import CompletionItem
+
+        return [CompletionItem(n) for n in registry.names() if n.startswith(incomplete.lower())]
+
+
+class TrainCommand(click.Command):
+    """``ilkit train --help`` lists the registered algorithms with their one-line summaries."""
+
+    def format_help_text(self, ctx, formatter) -> None:
+        super().format_help_text(ctx, formatter)
+        specs = [registry.get(name) for name in registry.names()]
+        with formatter.section("Algorithms"):
+            formatter.write_dl([(s.name, s.summary) for s in specs])
 
 
 @click.command(
+    cls=TrainCommand,
     epilog="""\b
 Examples:
   ilkit train bc --env ilkit/CartPole-v0 --seed 0 --out runs/bc-cartpole
@@ -20,7 +52,7 @@ Examples:
 The run directory holds policy/ (score it with `ilkit evaluate OUT/policy --env ID`),
 metrics.json, learning_curve.png and tb/ (tensorboard --logdir OUT/tb)."""
 )
-@click.argument("algorithm", type=click.Choice(ALGORITHMS, case_sensitive=False))
+@click.argument("algorithm", type=AlgorithmName())
 @click.option("--env", "env_id", required=True, help="Task id, e.g. ilkit/CartPole-v0.")
 @click.option(
     "--dataset",
@@ -86,13 +118,7 @@ def train(
     as_json: bool,
     show_config: bool,
 ) -> None:
-    """Train ALGORITHM (bc, dagger, gail, airl) on a task from its expert demonstrations.
-
-    \b
-    bc      behavioural cloning (offline: demonstrations only)
-    dagger  BC plus the bundled expert labelling the learner's states (counts queries)
-    gail    adversarial imitation: a discriminator's reward trains a generator policy
-    airl    adversarial inverse RL: the same with a shaped reward net (reward + potential)
+    """Train ALGORITHM on a task from its expert demonstrations.
 
     \b
     GAIL/AIRL generators (--set generator=...):
@@ -106,7 +132,6 @@ def train(
     from ilkit.algorithms.configs import field_help, make_config, parse_overrides, to_dict
     from ilkit.output import echo_json
 
-    algorithm = algorithm.lower()
     config = make_config(algorithm, env_id, parse_overrides(overrides))
     if show_config:
         helps = field_help(type(config))

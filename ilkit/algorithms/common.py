@@ -1,23 +1,19 @@
-"""Pieces shared by the four algorithms: training envs, obs normalisation, policies, evaluation."""
+"""Pieces every algorithm shares: obs normalisation, the storable policy, live evaluation.
+
+Light at import (numpy only): algorithm modules import it at their top, and the registry
+imports those for ``ilkit train --help``.
+"""
 
 from __future__ import annotations
 
 import dataclasses
-import time
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import torch as th
-from stable_baselines3.common.vec_env import DummyVecEnv, VecEnv, VecEnvWrapper
 
-from ilkit.envs.seeds import VALIDATION_BASE, training_seeds
-from ilkit.errors import IlkitError
-from ilkit.policies.artifact import ACTIVATIONS
-
-
-class TrainingError(IlkitError):
-    """Training could not run: missing demonstrations, an expert, too little data, ..."""
+if TYPE_CHECKING:
+    import torch as th
 
 
 @dataclasses.dataclass(frozen=True)
@@ -41,61 +37,22 @@ class ObsNorm:
     def unnormalize(self, obs: np.ndarray) -> np.ndarray:
         return (np.asarray(obs) * np.sqrt(self.var + self.epsilon) + self.mean).astype(np.float32)
 
+    def transitions(self, transitions):
+        """imitation ``Transitions`` with ``obs`` and ``next_obs`` standardised."""
+        return dataclasses.replace(
+            transitions, obs=self(transitions.obs), next_obs=self(transitions.next_obs)
+        )
+
     def to_artifact(self) -> dict[str, Any]:
         return {"mean": self.mean, "var": self.var, "clip": self.clip, "epsilon": self.epsilon}
 
 
-class NormalizedObsVecEnv(VecEnvWrapper):
-    """Applies a fixed :class:`ObsNorm` to every observation, terminal ones included."""
-
-    def __init__(self, venv: VecEnv, norm: ObsNorm):
-        super().__init__(venv)
-        self.norm = norm
-
-    def reset(self) -> np.ndarray:
-        return self.norm(self.venv.reset())
-
-    def step_wait(self):
-        obs, rews, dones, infos = self.venv.step_wait()
-        for info in infos:
-            if "terminal_observation" in info:
-                info["terminal_observation"] = self.norm(info["terminal_observation"])
-        return self.norm(obs), rews, dones, infos
-
-
-class StepCounter(VecEnvWrapper):
-    """Counts environment steps (one per sub-env per ``step``): the budget a run used."""
-
-    def __init__(self, venv: VecEnv):
-        super().__init__(venv)
-        self.steps = 0
-
-    def reset(self) -> np.ndarray:
-        return self.venv.reset()
-
-    def step_wait(self):
-        self.steps += self.num_envs
-        return self.venv.step_wait()
-
-
-def make_training_venv(env_id: str, n_envs: int, seed: int) -> StepCounter:
-    """The public hidden-reward env (never the scorer), ``n_envs`` copies seeded below 2**31."""
-    import gymnasium as gym
-    from stable_baselines3.common.monitor import Monitor
-
-    def make(i: int):
-        return lambda: Monitor(gym.make(env_id))
-
-    venv = DummyVecEnv([make(i) for i in range(n_envs)])
-    base = min(training_seeds(seed, 1)[0], VALIDATION_BASE - 1 - n_envs)
-    venv.seed(base)  # env i starts from base + i; later episodes continue each env's RNG
-    venv.action_space.seed(base)
-    return StepCounter(venv)
-
-
 def mlp_policy(obs_space, act_space, net_arch: Sequence[int], activation: str, device: th.device):
     """An SB3 ActorCriticPolicy that the weights-only artifact format can store."""
+    import torch as th
     from stable_baselines3.common.policies import ActorCriticPolicy
+
+    from ilkit.policies.artifact import ACTIVATIONS
 
     policy = ActorCriticPolicy(
         obs_space,
@@ -107,6 +64,12 @@ def mlp_policy(obs_space, act_space, net_arch: Sequence[int], activation: str, d
         activation_fn=ACTIVATIONS[activation],
     )
     return policy.to(device)
+
+
+def fit_obs_norm(config: Any, obs: np.ndarray) -> ObsNorm | None:
+    """The run's fixed normalisation, from the demonstrations' observations, when
+    ``config.normalize_obs`` is on (None otherwise)."""
+    return ObsNorm.from_observations(obs) if config.normalize_obs else None
 
 
 class NormalizedPolicy:
@@ -146,28 +109,3 @@ def evaluate_live(
         "std_return": result.std,
         "normalized_score": result.normalized_score,
     }
-
-
-def record_curve_point(
-    curve: list[dict[str, Any]],
-    logger: Any,
-    module,
-    norm: ObsNorm | None,
-    env_id: str,
-    n_episodes: int,
-    device: th.device,
-    *,
-    round_: int,
-    env_steps: int,
-    cpu_start: float,
-) -> None:
-    """One learning-curve point of an adversarial run: :func:`evaluate_live` after ``round_``
-    rounds, with the env steps and the process CPU time so far (evaluations included), appended
-    to ``curve`` and logged under ``eval/``."""
-    point = evaluate_live(module, norm, env_id, n_episodes, device)
-    cpu = round(time.process_time() - cpu_start, 1)
-    point = {"round": round_, "env_steps": env_steps, **point, "cpu_time_s": cpu}
-    curve.append(point)
-    for key, value in point.items():
-        if value is not None:
-            logger.record(f"eval/{key}", value)

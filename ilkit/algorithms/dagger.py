@@ -8,20 +8,53 @@ expert query; the run reports how many it used, and how many environment steps.
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import numpy as np
 
-from ilkit.algorithms.bc import device_batches, lr_annealer, make_bc_trainer
-from ilkit.algorithms.common import (
-    NormalizedObsVecEnv,
-    ObsNorm,
-    TrainingError,
-    evaluate_live,
-    make_training_venv,
-)
+from ilkit.algorithms.bc import MUJOCO_BC, BCConfig, device_batches, lr_annealer, make_bc_trainer
+from ilkit.algorithms.common import ObsNorm, fit_obs_norm
+from ilkit.algorithms.configs import mujoco_tasks, option
+from ilkit.algorithms.registry import AlgorithmSpec
 from ilkit.algorithms.run import RunContext, RunOutput
 from ilkit.progress import progress_bar
+
+
+@dataclasses.dataclass(frozen=True)
+class DAggerConfig(BCConfig):
+    """DAgger: BC on the expert's labels of states the learner visits."""
+
+    n_epochs: int = option(4, "BC epochs over the aggregated data after each round.")
+    total_timesteps: int = option(
+        20_000, "Environment steps of the learner/expert mixture, over all rounds."
+    )
+    round_min_episodes: int = option(2, "Episodes collected per round (at least).")
+    round_min_timesteps: int = option(1_000, "Environment steps collected per round (at least).")
+    beta_decay: float = option(
+        0.5,
+        "Probability of the expert acting decays as beta_decay**round (imitation's "
+        "exponential schedule; round 0 is the dataset).",
+    )
+    n_envs: int = option(4, "Parallel environments for the rollouts.")
+    eval_every: int = option(
+        1, "Rounds between learning-curve evaluations (0: final evaluation only)."
+    )
+
+    def problems(self) -> list[str]:
+        beta = [] if 0.0 <= self.beta_decay < 1.0 else ["beta_decay must be in [0, 1)"]
+        return super().problems() + beta
+
+
+_LUNAR = {"net_arch": (64, 64), "total_timesteps": 40_000, "round_min_timesteps": 4_000}
+TASK_DEFAULTS: dict[str, dict[str, Any]] = {
+    "CartPole": {"total_timesteps": 10_000, "round_min_timesteps": 2_000},
+    "Pendulum": {"net_arch": (64, 64), "total_timesteps": 10_000},
+    "LunarLander": _LUNAR,
+    "LunarLanderContinuous": _LUNAR,
+    # BC's MuJoCo net, retrained (rate annealed) 10 epochs a round on the aggregate
+    **{name: {**MUJOCO_BC, "n_epochs": 10, "eval_every": 1} for name in mujoco_tasks()},
+}
 
 
 class CountingExpert:
@@ -37,14 +70,6 @@ class CountingExpert:
         raw = self.norm.unnormalize(obs) if self.norm is not None else obs
         actions, _ = self.expert.predict(raw, deterministic=True)
         return np.asarray(actions), None
-
-
-def load_expert(env_id: str):
-    try:
-        from ilkit.experts import load
-    except ImportError as err:
-        raise TrainingError(f"DAgger needs ilkit.experts.load: {err}") from None
-    return load(env_id)
 
 
 def _make_dagger_trainer(ctx: RunContext, venv, bc_trainer, dataset_trajs: list):
@@ -87,28 +112,29 @@ def _make_dagger_trainer(ctx: RunContext, venv, bc_trainer, dataset_trajs: list)
     return trainer
 
 
-def run_dagger(ctx: RunContext) -> RunOutput:
+def run(ctx: RunContext) -> RunOutput:
     import datasets as hf_datasets  # imitation stores DAgger rounds as HuggingFace datasets
     from imitation.data import rollout, types
+
+    from ilkit.algorithms.venvs import make_training_venv
+    from ilkit.experts import load as load_expert
 
     hf_datasets.disable_progress_bars()
     cfg = ctx.config
     expert = load_expert(ctx.env_id)
     trajs = list(ctx.demos.trajectories)
     demo_obs = np.concatenate([t.obs[:-1] for t in trajs])
-    norm = ObsNorm.from_observations(demo_obs) if cfg.normalize_obs else None
+    norm = fit_obs_norm(cfg, demo_obs)
     if norm is not None:
         trajs = [
             types.Trajectory(obs=norm(t.obs), acts=t.acts, infos=None, terminal=t.terminal)
             for t in trajs
         ]
-    counter = make_training_venv(ctx.env_id, cfg.n_envs, ctx.seed)
-    venv = counter if norm is None else NormalizedObsVecEnv(counter, norm)
+    counter, venv = make_training_venv(ctx.env_id, cfg.n_envs, ctx.seed, norm)
     bc_trainer = make_bc_trainer(ctx, venv.observation_space, venv.action_space)
     trainer = _make_dagger_trainer(ctx, venv, bc_trainer, trajs)
     oracle = CountingExpert(expert, norm)
 
-    curve: list[dict[str, Any]] = []
     bc_kwargs = {
         "n_epochs": cfg.n_epochs,
         "on_epoch_end": lr_annealer(bc_trainer, cfg),
@@ -120,11 +146,10 @@ def run_dagger(ctx: RunContext) -> RunOutput:
         trainer.extend_and_update(bc_kwargs)
         r = trainer.round_num
         if cfg.eval_every and (r % cfg.eval_every == 0 or counter.steps >= cfg.total_timesteps):
-            point = evaluate_live(trainer.policy, norm, ctx.env_id, cfg.eval_episodes, ctx.device)
-            curve.append(
-                {"round": r, "env_steps": counter.steps, "expert_queries": oracle.queries, **point}
-            )
-            ctx.record_eval(point, step=r)
+            ctx.record_point(
+                trainer.policy, norm, step=r,
+                round=r, env_steps=counter.steps, expert_queries=oracle.queries,
+            )  # fmt: skip
 
     try:
         with progress_bar(cfg.total_timesteps, f"DAgger {ctx.task.name}") as advance:
@@ -148,9 +173,20 @@ def run_dagger(ctx: RunContext) -> RunOutput:
     return RunOutput(
         module=trainer.policy,
         obs_norm=norm,
-        curve=curve,
+        curve=ctx.curve,
         env_steps=counter.steps,
         expert_queries=oracle.queries,
         offline=False,
         extra={"rounds": trainer.round_num},
     )
+
+
+SPEC = AlgorithmSpec(
+    name="dagger",
+    summary="BC plus the bundled expert labelling the learner's states (counts queries)",
+    config=DAggerConfig,
+    runner=run,
+    task_defaults=TASK_DEFAULTS,
+    consumes=("demos", "expert_queries", "env_steps"),
+    demos_as="trajectories",
+)

@@ -36,17 +36,12 @@ from stable_baselines3 import SAC
 from stable_baselines3.common.buffers import ReplayBuffer
 from stable_baselines3.common.utils import polyak_update
 
-from ilkit.algorithms import checkpoint
-from ilkit.algorithms.common import (
-    NormalizedObsVecEnv,
-    ObsNorm,
-    TrainingError,
-    make_training_venv,
-    record_curve_point,
-)
+from ilkit.algorithms import run_checkpoint as checkpoint
+from ilkit.algorithms.adversarial_setup import build_reward_net, setup
+from ilkit.algorithms.errors import TrainingError
 from ilkit.algorithms.run import RunContext, RunOutput
 from ilkit.envs.seeds import VALIDATION_BASE
-from ilkit.experts.checkpoint import buffer_arrays, load_sb3_params, restore_buffer, sb3_params
+from ilkit.experts.expert_checkpoint import buffer_arrays, load_sb3_params, restore_buffer, sb3_params
 from ilkit.policies.artifact import ACTIVATIONS
 from ilkit.progress import log, progress_bar
 
@@ -88,30 +83,12 @@ class RelabelingReplayBuffer(ReplayBuffer):
 class Discriminator:
     """imitation's reward net as a GAIL or AIRL discriminator, trained with a gradient penalty."""
 
-    def __init__(self, ctx: RunContext, algo: str, venv, gen, expert: dict[str, th.Tensor]):
-        from imitation.rewards.reward_nets import BasicRewardNet, BasicShapedRewardNet
+    def __init__(self, ctx: RunContext, venv, gen, expert: dict[str, th.Tensor]):
         from imitation.util.networks import RunningNorm
 
         cfg = ctx.config
-        hidden = list(cfg.reward_net_arch)
-        if algo == "gail":
-            net = BasicRewardNet(
-                venv.observation_space,
-                venv.action_space,
-                hid_sizes=hidden,
-                normalize_input_layer=RunningNorm,
-            )
-        else:
-            net = BasicShapedRewardNet(
-                venv.observation_space,
-                venv.action_space,
-                reward_hid_sizes=hidden,
-                potential_hid_sizes=hidden,
-                discount_factor=ctx.task.gamma,
-                normalize_input_layer=RunningNorm,
-            )
-        self.algo = algo
-        self.net = net.to(ctx.device)
+        self.algo = ctx.algorithm
+        self.net = build_reward_net(ctx, venv)
         self.reward_norm = RunningNorm(1).to(ctx.device)
         self.optimizer = th.optim.Adam(self.net.parameters(), lr=cfg.disc_lr)
         self.gen = gen
@@ -205,10 +182,9 @@ class Discriminator:
         return ((norm - 1.0) ** 2).mean()
 
 
-def _expert_tensors(transitions, norm: ObsNorm | None, gen, device) -> dict[str, th.Tensor]:
+def _expert_tensors(transitions, gen, device) -> dict[str, th.Tensor]:
+    """The (already normalised) demonstrations on ``device``, actions in SAC's [-1, 1] scale."""
     obs, next_obs = transitions.obs, transitions.next_obs
-    if norm is not None:
-        obs, next_obs = norm(obs), norm(next_obs)
     acts = np.clip(gen.policy.scale_action(transitions.acts), -_ACTION_EDGE, _ACTION_EDGE)
     return {
         "obs": th.as_tensor(np.asarray(obs, dtype=np.float32), device=device),
@@ -374,11 +350,10 @@ def build_generator(ctx: RunContext, venv, reward: DiscriminatorReward):
     )
 
 
-def run_offpolicy(ctx: RunContext, algo: str) -> RunOutput:
+def run_sac(ctx: RunContext) -> RunOutput:
     """GAIL or AIRL with a SAC generator: rounds of ``disc_every`` generator steps, each
     followed by ``n_disc_updates_per_round`` discriminator steps."""
     from gymnasium import spaces
-    from imitation.data import rollout
 
     cfg = ctx.config
     if not isinstance(ctx.action_space, spaces.Box):
@@ -386,36 +361,32 @@ def run_offpolicy(ctx: RunContext, algo: str) -> RunOutput:
             f"generator=sac needs continuous actions; {ctx.task.id} has "
             f"{type(ctx.action_space).__name__} actions (use --set generator=ppo)"
         )
-    transitions = rollout.flatten_trajectories(ctx.demos.trajectories)
-    ctx.require_transitions(len(transitions), cfg.demo_batch_size, "demo_batch_size")
-    norm = ObsNorm.from_observations(transitions.obs) if cfg.normalize_obs else None
-    counter = make_training_venv(ctx.env_id, cfg.n_envs, ctx.seed)
-    venv = counter if norm is None else NormalizedObsVecEnv(counter, norm)
+    start = setup(ctx)
+    counter, venv, norm = start.counter, start.venv, start.obs_norm
     reward = DiscriminatorReward()
     gen = build_generator(ctx, venv, reward)
     gen.set_logger(ctx.logger)
-    disc = Discriminator(ctx, algo, venv, gen, _expert_tensors(transitions, norm, gen, ctx.device))
+    disc = Discriminator(ctx, venv, gen, _expert_tensors(start.transitions, gen, ctx.device))
     reward.fn = disc.reward
     if cfg.bc_weight > 0:
         gen.add_bc_term(disc.expert["obs"], disc.expert["acts"], cfg.bc_weight, cfg.bc_decay_steps)
 
     n_rounds = max(1, cfg.total_timesteps // cfg.disc_every)
-    curve: list[dict[str, Any]] = []
     disc_stats: dict[str, float] = {}
     start_round, prior_cpu_s, prior_wall_s = 0, 0.0, 0.0
     saved = ctx.checkpoint.load() if ctx.checkpoint is not None else None
     if saved is not None:
-        start_round, prior_cpu_s, prior_wall_s, curve, disc_stats = _restore(
+        start_round, prior_cpu_s, prior_wall_s, ctx.curve, disc_stats = _restore(
             saved, gen, disc, counter
         )
         # a fresh episode stream, still below the held-out seeds
         counter.venv.seed(int(saved["env_seed"]))
         log(f"resumed from {ctx.checkpoint.path} at round {start_round}/{n_rounds}")
     # CPU time along the curve (cores may be shared), counting the CPU before a resume
-    cpu_start = time.process_time() - prior_cpu_s
+    ctx.cpu_start = cpu_start = time.process_time() - prior_cpu_s
     wall_start = time.perf_counter() - prior_wall_s
     try:
-        with progress_bar(n_rounds, f"{algo.upper()}+SAC {ctx.task.name}") as advance:
+        with progress_bar(n_rounds, f"{ctx.algorithm.upper()}+SAC {ctx.task.name}") as advance:
             advance(start_round)
             for r in range(start_round, n_rounds):
                 with ctx.logger.accumulate_means("gen"):
@@ -426,16 +397,13 @@ def run_offpolicy(ctx: RunContext, algo: str) -> RunOutput:
                     for key, value in disc_stats.items():
                         ctx.logger.record(f"disc/{key}", value)
                 last = r == n_rounds - 1
-                if cfg.eval_every and ((r + 1) % cfg.eval_every == 0 or last):
-                    record_curve_point(
-                        curve, ctx.logger, gen.actor, norm, ctx.env_id,
-                        cfg.eval_episodes, ctx.device,
-                        round_=r + 1, env_steps=counter.steps, cpu_start=cpu_start,
-                    )  # fmt: skip
-                ctx.logger.dump(r)
+                if ctx.eval_due(r + 1, n_rounds):
+                    ctx.record_point(gen.actor, norm, step=r, round=r + 1, env_steps=counter.steps)
+                else:
+                    ctx.logger.dump(r)
                 if ctx.checkpoint is not None and not last and ctx.checkpoint.due():
                     ctx.checkpoint.save(
-                        _state(ctx.seed, r + 1, gen, disc, counter, curve, disc_stats,
+                        _state(ctx.seed, r + 1, gen, disc, counter, ctx.curve, disc_stats,
                                time.process_time() - cpu_start,
                                time.perf_counter() - wall_start)
                     )  # fmt: skip
@@ -445,7 +413,7 @@ def run_offpolicy(ctx: RunContext, algo: str) -> RunOutput:
     return RunOutput(
         module=gen.actor,
         obs_norm=norm,
-        curve=curve,
+        curve=ctx.curve,
         env_steps=counter.steps,
         expert_queries=0,
         offline=False,

@@ -1,8 +1,9 @@
-"""``train(algo, env_id, ...)``: one entry point and one result type for BC, DAgger, GAIL, AIRL.
+"""``train(algo, env_id, ...)``: one entry point and one result type for every algorithm.
 
 A run writes into ``out_dir``:
 
 * ``policy/``: the weights-only policy artifact (``ilkit.policies.load_policy`` reads it);
+* ``reward/``: the learned reward, for algorithms that learn one (``ilkit.rewards``);
 * ``metrics.json``: config, budgets used, learning curve, final held-out score;
 * ``learning_curve.png``: true return over training, with the task's reference returns;
 * ``tb/``: TensorBoard event files (and ``progress.csv``) from imitation/SB3's logger.
@@ -10,7 +11,6 @@ A run writes into ``out_dir``:
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import io
 import json
@@ -24,18 +24,23 @@ from typing import Any
 import numpy as np
 
 from ilkit import atomic
-from ilkit.algorithms.checkpoint import DEFAULT_INTERVAL_S, Checkpointer
-from ilkit.algorithms.configs import Config, check_algorithm, make_config, to_dict
+from ilkit.algorithms import registry
+from ilkit.algorithms.configs import Config, make_config, to_dict
+from ilkit.algorithms.registry import AlgorithmSpec
 from ilkit.algorithms.run import Demos, RunContext, RunOutput
-from ilkit.envs.tasks import spec
+from ilkit.algorithms.run_checkpoint import DEFAULT_INTERVAL_S, RunCheckpointer
+from ilkit.envs.tasks import TaskSpec, spec
 from ilkit.errors import IlkitError
+from ilkit.processes import torch_threads
 from ilkit.progress import log
 
 POLICY_DIR = "policy"
+REWARD_DIR = "reward"
 METRICS = "metrics.json"
 CURVE_PNG = "learning_curve.png"
 TENSORBOARD_DIR = "tb"
-MUJOCO_DEFAULT_DEMOS = 25
+FINAL_EVAL_EPISODES = 10
+"""Validation episodes of the score a run ends with (metrics.json ``final``)."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -90,10 +95,11 @@ def train(
     checkpoint_dir: str | os.PathLike | None = None,
     checkpoint_interval_s: float = DEFAULT_INTERVAL_S,
 ) -> TrainResult:
-    """Train ``algo`` (bc, dagger, gail, airl) on a task and save a weights-only policy.
+    """Train ``algo`` on a task and save a weights-only policy (and the reward it learned).
 
     Args:
-        algo: ``"bc"``, ``"dagger"``, ``"gail"`` or ``"airl"``.
+        algo: a registered algorithm (``ilkit.algorithms.ALGORITHMS``: bc, dagger, gail,
+            airl, ...).
         env_id: an ilkit task, e.g. ``"ilkit/CartPole-v0"``.
         dataset_id: Minari id of the demonstrations; the task's expert dataset by default
             (generated from the bundled expert if missing).
@@ -109,20 +115,85 @@ def train(
         checkpoint_dir: save mid-run state here every ``checkpoint_interval_s`` seconds and
             resume from a checkpoint of the same run found there (GAIL/AIRL with the SAC
             generator, the runs that take hours; the others are short and start over). The
-            checkpoint is deleted when the run finishes. See :mod:`ilkit.algorithms.checkpoint`.
+            checkpoint is deleted when the run finishes. See
+            :mod:`ilkit.algorithms.run_checkpoint`.
         checkpoint_interval_s: seconds between checkpoints.
 
     Raises:
         IlkitError: unknown task/algorithm/dataset, bad config, no CUDA, existing output.
     """
+    run = _prepare(
+        algo, env_id, dataset_id, n_demos, config, seed, device, out_dir, overwrite,
+        checkpoint_dir, checkpoint_interval_s,
+    )  # fmt: skip
+    clock = _Clock()  # one clock for the whole run: metrics, manifest and result agree
+    demos = load_demos(
+        run.dataset_id,
+        run.n_demos,
+        trajectories=run.spec.demos_as == "trajectories",
+        env_id=run.task.id,
+    )
+    output = _learn(run, demos)
+    final = _final_evaluation(run, output)
+    wall_s, cpu_s = clock.read(output)
+    metrics = _metrics(run, demos, output, final, wall_s, cpu_s)
+    _save(run, demos, output, metrics)
+    log(
+        f"saved {run.artifact}; validation mean return {final['mean_return']:.1f}"
+        + (
+            f" (normalized {final['normalized_score']:.3f})"
+            if final["normalized_score"] is not None
+            else ""
+        )
+    )
+    from ilkit.algorithms.common import NormalizedPolicy
+
+    return TrainResult(
+        algorithm=run.spec.name,
+        env_id=run.task.id,
+        artifact_path=run.artifact,
+        metrics=metrics,
+        wall_time_s=metrics["wall_time_s"],
+        env_steps=output.env_steps,
+        expert_queries=output.expert_queries,
+        n_demos=demos.n_episodes,
+        policy=NormalizedPolicy(output.module, output.obs_norm),
+    )
+
+
+@dataclasses.dataclass
+class _Run:
+    """A run's resolved inputs, checked before any work starts."""
+
+    spec: AlgorithmSpec
+    task: TaskSpec
+    config: Config
+    seed: int
+    device: Any
+    dataset_id: str
+    n_demos: int | None
+    out: Path
+    overwrite: bool
+    checkpointer: RunCheckpointer | None
+
+    @property
+    def artifact(self) -> Path:
+        return self.out / POLICY_DIR
+
+
+def _prepare(
+    algo, env_id, dataset_id, n_demos, config, seed, device, out_dir, overwrite,
+    checkpoint_dir, checkpoint_interval_s,
+) -> _Run:  # fmt: skip
     import torch as th
     from stable_baselines3.common.utils import set_random_seed
 
+    from ilkit.datasets.naming import DEFAULT_EPISODES_MUJOCO
     from ilkit.policies.artifact import resolve_device
 
-    algo = check_algorithm(algo)
+    algo_spec = registry.get(algo)
     task = spec(env_id)
-    cfg = make_config(algo, task.id, config)
+    cfg = make_config(algo_spec.name, task.id, config)
     if not 0 <= seed < 2**31:
         raise IlkitError(f"seed must be in [0, 2**31), got {seed}")
     if n_demos is not None and n_demos <= 0:
@@ -131,164 +202,136 @@ def train(
     if dev.type == "cuda" and not th.cuda.is_available():
         raise IlkitError("device 'cuda' requested but CUDA is not available (use auto or cpu)")
     out = Path(out_dir)
-    artifact = out / POLICY_DIR
-    if artifact.exists() and not overwrite:
-        raise IlkitError(f"{artifact} exists (pass overwrite=True / --force to replace it)")
-
+    if (out / POLICY_DIR).exists() and not overwrite:
+        raise IlkitError(f"{out / POLICY_DIR} exists (pass overwrite=True / --force to replace it)")
+    dataset_id = dataset_id or task.dataset_id
     checkpointer = None
     if checkpoint_dir is not None:
-        checkpointer = Checkpointer(
+        checkpointer = RunCheckpointer(
             checkpoint_dir,
-            {"algorithm": algo, "task": task.id, "config": to_dict(cfg), "seed": seed,
-             "dataset_id": dataset_id or task.dataset_id, "n_demos": n_demos, "device": dev.type},
+            {"algorithm": algo_spec.name, "task": task.id, "config": to_dict(cfg),
+             "seed": seed, "dataset_id": dataset_id, "n_demos": n_demos, "device": dev.type},
             checkpoint_interval_s,
             config_defaults=to_dict(type(cfg)()),
         )  # fmt: skip
-
-    start = time.perf_counter()
-    cpu_start = time.process_time()
+    if n_demos is None and task.mujoco:
+        n_demos = DEFAULT_EPISODES_MUJOCO  # the size of a generated MuJoCo dataset
     set_random_seed(seed, using_cuda=dev.type == "cuda")
-    demos = load_demos(
-        dataset_id or task.dataset_id,
-        n_demos if n_demos is not None else _default_demos(task.name),
-        trajectories=algo != "bc",
-        env_id=task.id,
+    return _Run(
+        algo_spec, task, cfg, seed, dev, dataset_id, n_demos, out, overwrite, checkpointer
     )
-    out.mkdir(parents=True, exist_ok=True)
-    logger = _make_logger(out / TENSORBOARD_DIR)
-    env = _spaces_env(task.id)
+
+
+class _Clock:
+    """Wall and CPU seconds since the run started, plus those before a resume."""
+
+    def __init__(self) -> None:
+        self.wall = time.perf_counter()
+        self.cpu = time.process_time()
+
+    def read(self, output: RunOutput) -> tuple[float, float]:
+        wall = time.perf_counter() - self.wall + output.prior_wall_s
+        cpu = time.process_time() - self.cpu + output.prior_cpu_s  # < wall on shared cores
+        return round(wall, 3), round(cpu, 3)
+
+
+def _learn(run: _Run, demos: Demos) -> RunOutput:
+    """The algorithm's runner, with one torch thread on CPU and imitation's noise muted."""
+    import torch as th
+
+    run.out.mkdir(parents=True, exist_ok=True)
+    logger = _make_logger(run.out / TENSORBOARD_DIR)
+    env = _spaces_env(run.task.id)
     log(
-        f"{algo} on {task.id}: {demos.n_episodes} demos ({len(demos.obs)} transitions) "
-        f"from {demos.dataset_id}, device {dev}"
+        f"{run.spec.name} on {run.task.id}: {demos.n_episodes} demos ({len(demos.obs)} "
+        f"transitions) from {demos.dataset_id}, device {run.device}"
     )
     with tempfile.TemporaryDirectory(prefix="ilkit-train-") as scratch:
         ctx = RunContext(
-            env_id=task.id,
-            task=task,
-            config=cfg,
-            seed=seed,
-            device=dev,
-            rng=np.random.default_rng(seed),
+            algorithm=run.spec.name,
+            env_id=run.task.id,
+            task=run.task,
+            config=run.config,
+            seed=run.seed,
+            device=run.device,
+            rng=np.random.default_rng(run.seed),
             demos=demos,
             logger=logger,
             observation_space=env.observation_space,
             action_space=env.action_space,
             scratch_dir=Path(scratch),
-            checkpoint=checkpointer,
+            checkpoint=run.checkpointer,
         )
         with warnings.catch_warnings():
             # Harmless and noisy: imitation's BC logger calls float() on loss tensors, and
             # read-only demo arrays become tensors without a copy.
             warnings.filterwarnings("ignore", message="Converting a tensor with requires_grad")
             warnings.filterwarnings("ignore", message="The given NumPy array is not writable")
-            with _torch_threads(1 if dev.type == "cpu" else th.get_num_threads()):
-                output = _runner(algo)(ctx)
-    # a resumed run adds the wall and CPU time before its checkpoint
-    train_time = time.perf_counter() - start + output.prior_wall_s
-    cpu_time = time.process_time() - cpu_start + output.prior_cpu_s  # < wall on shared cores
+            # ilkit's nets are small MLPs: on a CPU one torch thread is faster than several
+            # (start-up and contention cost more than they save) and leaves cores to others
+            threads = 1 if run.device.type == "cpu" else th.get_num_threads()
+            with torch_threads(threads):
+                output = run.spec.load_runner()(ctx)
     logger.close()
     output.module.set_training_mode(False)
+    if "reward" in run.spec.writes and output.reward is None:
+        raise IlkitError(f"{run.spec.name}'s runner returned no reward, but its spec writes one")
+    return output
 
+
+def _final_evaluation(run: _Run, output: RunOutput) -> dict[str, Any]:
+    from ilkit.algorithms.common import evaluate_live
+
+    result = evaluate_live(
+        output.module, output.obs_norm, run.task.id, FINAL_EVAL_EPISODES, run.device
+    )
+    return {"n_episodes": FINAL_EVAL_EPISODES, "seeds": "validation", **result}
+
+
+def _save(run: _Run, demos: Demos, output: RunOutput, metrics: dict[str, Any]) -> None:
+    """Policy (and reward) artifacts, metrics.json and the curve; the checkpoint goes last."""
     import imitation
 
-    from ilkit.algorithms.common import NormalizedPolicy, evaluate_live
+    from ilkit.policies import save_policy
     from ilkit.policies.artifact import versions
 
-    final = evaluate_live(output.module, output.obs_norm, task.id, 10, dev)
-    metrics = _metrics(algo, task.id, cfg, seed, str(dev), demos, output, train_time, final)
-    metrics["cpu_time_s"] = round(cpu_time, 3)
+    env = _spaces_env(run.task.id)
+    training = {
+        "algorithm": run.spec.name,
+        "dataset_id": demos.dataset_id,
+        "demos": demos.n_episodes,
+        "env_steps": output.env_steps,
+        "expert_queries": output.expert_queries,
+        "offline": output.offline,
+        "seed": run.seed,
+        "device": str(run.device),
+        "wall_time_s": metrics["wall_time_s"],
+    }
     manifest = {
-        "algorithm": algo,
-        "task": task.id,
-        "config": to_dict(cfg),
-        "training": {
-            "algorithm": algo,
-            "dataset_id": demos.dataset_id,
-            "demos": demos.n_episodes,
-            "env_steps": output.env_steps,
-            "expert_queries": output.expert_queries,
-            "offline": output.offline,
-            "seed": seed,
-            "device": str(dev),
-            "wall_time_s": round(train_time, 2),
-        },
+        "algorithm": run.spec.name,
+        "task": run.task.id,
+        "config": to_dict(run.config),
+        "training": training,
         "versions": {**versions(), "imitation": imitation.__version__},
     }
-    from ilkit.policies import save_policy
-
     save_policy(
-        artifact,
-        env_id=task.id,
+        run.artifact,
+        env_id=run.task.id,
         manifest=manifest,
         module=output.module,
         obs_norm=output.obs_norm.to_artifact() if output.obs_norm is not None else None,
         observation_space=env.observation_space,
         action_space=env.action_space,
-        overwrite=overwrite,
+        overwrite=run.overwrite,
     )
-    atomic.write_text(out / METRICS, json.dumps(metrics, indent=2, default=_json_default) + "\n")
-    plot_curve(metrics, out / CURVE_PNG)
-    if checkpointer is not None:
-        checkpointer.clear()  # only once the policy and metrics are safely written
-    log(
-        f"saved {artifact}; held-out mean return {final['mean_return']:.1f}"
-        + (
-            f" (normalized {final['normalized_score']:.3f})"
-            if final["normalized_score"] is not None
-            else ""
-        )
+    if output.reward is not None:
+        output.reward.save(run.out / REWARD_DIR, env_id=run.task.id, training=training)
+    atomic.write_text(
+        run.out / METRICS, json.dumps(metrics, indent=2, default=_json_default) + "\n"
     )
-    return TrainResult(
-        algorithm=algo,
-        env_id=task.id,
-        artifact_path=artifact,
-        metrics=metrics,
-        wall_time_s=time.perf_counter() - start + output.prior_wall_s,
-        env_steps=output.env_steps,
-        expert_queries=output.expert_queries,
-        n_demos=demos.n_episodes,
-        policy=NormalizedPolicy(output.module, output.obs_norm),
-    )
-
-
-def _runner(algo: str):
-    if algo == "bc":
-        from ilkit.algorithms.bc import run_bc
-
-        return run_bc
-    if algo == "dagger":
-        from ilkit.algorithms.dagger import run_dagger
-
-        return run_dagger
-    from ilkit.algorithms.adversarial import run_adversarial
-    from ilkit.algorithms.offpolicy import run_offpolicy
-
-    def run(ctx: RunContext) -> RunOutput:
-        if ctx.config.generator == "sac":
-            return run_offpolicy(ctx, algo)
-        return run_adversarial(ctx, algo)
-
-    return run
-
-
-@contextlib.contextmanager
-def _torch_threads(n: int):
-    """ilkit's nets are small MLPs: on a CPU one torch thread is faster than several (thread
-    start-up and contention cost more than they save), and leaves cores to parallel runs."""
-    import torch as th
-
-    before = th.get_num_threads()
-    th.set_num_threads(n)
-    try:
-        yield
-    finally:
-        th.set_num_threads(before)
-
-
-def _default_demos(task_name: str) -> int | None:
-    from ilkit.algorithms.configs import _MUJOCO
-
-    return MUJOCO_DEFAULT_DEMOS if task_name in _MUJOCO else None
+    plot_curve(metrics, run.out / CURVE_PNG)
+    if run.checkpointer is not None:
+        run.checkpointer.clear()  # only once the policy and metrics are safely written
 
 
 def load_demos(
@@ -330,22 +373,23 @@ def _make_logger(folder: Path):
     return imit_logger.configure(str(folder), ["tensorboard", "csv"])
 
 
-def _metrics(algo, env_id, cfg, seed, device, demos, output: RunOutput, train_time, final):
+def _metrics(run: _Run, demos: Demos, output: RunOutput, final, wall_s, cpu_s) -> dict[str, Any]:
     return {
-        "algorithm": algo,
-        "env_id": env_id,
-        "seed": seed,
-        "device": device,
-        "config": to_dict(cfg),
+        "algorithm": run.spec.name,
+        "env_id": run.task.id,
+        "seed": run.seed,
+        "device": str(run.device),
+        "config": to_dict(run.config),
         "dataset_id": demos.dataset_id,
         "n_demos": demos.n_episodes,
         "n_transitions": int(len(demos.obs)),
         "env_steps": output.env_steps,
         "expert_queries": output.expert_queries,
         "offline": output.offline,
-        "wall_time_s": round(train_time, 3),
+        "wall_time_s": wall_s,
+        "cpu_time_s": cpu_s,
         "curve": output.curve,
-        "final": {"n_episodes": 10, "seeds": "validation", **final},
+        "final": final,
         **output.extra,
     }
 

@@ -11,8 +11,9 @@ does not pull in torch, minari or imitation.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from ilkit.lazy import lazy_exports
 
 _EXPORTS = {
     "DeviceBatchSampler": "ilkit.datasets.sampler",
@@ -65,7 +66,4 @@ if TYPE_CHECKING:
     from ilkit.datasets.verification import verify
 
 
-def __getattr__(name: str) -> Any:
-    if name in _EXPORTS:
-        return getattr(importlib.import_module(_EXPORTS[name]), name)
-    raise AttributeError(f"module 'ilkit.datasets' has no attribute {name!r}")
+__getattr__ = lazy_exports(__name__, _EXPORTS)

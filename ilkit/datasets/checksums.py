@@ -2,19 +2,11 @@
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 
+from ilkit.digest import file_sha256
+
 METADATA_FILE = "metadata.json"
-_CHUNK = 1 << 20
-
-
-def sha256_file(path: str | Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        while chunk := f.read(_CHUNK):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def data_files(data_path: str | Path) -> list[Path]:
@@ -33,4 +25,4 @@ def data_files(data_path: str | Path) -> list[Path]:
 
 def data_file_checksums(data_path: str | Path) -> dict[str, str]:
     """``{relative path: sha256}`` of every data file under ``data_path``."""
-    return {str(rel): sha256_file(Path(data_path) / rel) for rel in data_files(data_path)}
+    return {str(rel): file_sha256(Path(data_path) / rel) for rel in data_files(data_path)}

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from ilkit.envs.tasks import NAMESPACE, TASKS, TIERS, VERSION, spec
 
-WITH_REWARDS_NAME = "expert-withrewards-v0"
 # Episodes generated when ``load`` finds a task's dataset missing: classic-control and Box2D
 # tasks are cheap to step, the MuJoCo ones (1000 steps each) much less so.
 DEFAULT_EPISODES_CLASSIC = 50

@@ -40,6 +40,7 @@ from ilkit.datasets.errors import DatasetError
 from ilkit.envs.dynamics import ActionValidator, TaskDynamics
 from ilkit.envs.tasks import spec
 from ilkit.errors import IlkitError
+from ilkit.processes import die_with_parent
 
 PREDICT_ROWS = 64
 """Rows of every batch the policy sees (see the module docstring)."""
@@ -261,7 +262,6 @@ class _Roller:
                         nxt[i] = env.step_unchecked(valid[i], reward=False)[0]
                 acts[:, t] = actions  # stored in the action space's dtype
                 if (t + 1) % PROGRESS_EVERY == 0 or t + 1 == horizon:
-                    _check_parent_alive()
                     if self.progress is not None:
                         self.progress(k * ((t % PROGRESS_EVERY) + 1))
                     if ticks:
@@ -302,15 +302,6 @@ class _Dealer:
 
 # --- worker processes ---------------------------------------------------------------------
 
-_PARENT_PID: int | None = None
-
-
-def _check_parent_alive() -> None:
-    """A worker whose parent was killed (kill -9) stops instead of running on as an orphan."""
-    if _PARENT_PID is not None and os.getppid() != _PARENT_PID:
-        os._exit(1)
-
-
 def _worker(
     rank: int,
     out: mp.Queue,
@@ -324,8 +315,9 @@ def _worker(
     with_rewards: bool,
 ) -> None:
     """Take batches from ``dealer`` until none are left; send each one when it is done."""
-    global _PARENT_PID
-    _PARENT_PID = parent_pid
+    die_with_parent()  # a worker of a killed generate (kill -9) never runs on as an orphan
+    if os.getppid() != parent_pid:  # the parent died before the kernel was asked
+        os._exit(1)
     roller = None
     try:
         import torch

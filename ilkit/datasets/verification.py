@@ -14,10 +14,11 @@ from typing import Any
 
 import numpy as np
 
-from ilkit.datasets.checksums import data_files, sha256_file
+from ilkit.datasets.checksums import data_files
 from ilkit.datasets.errors import DatasetError, VerifyFailedError
 from ilkit.datasets.spaces import check_spaces
 from ilkit.datasets.store import DATA_DIR, datasets_root, read_metadata, resolve_id
+from ilkit.digest import file_sha256
 from ilkit.envs.dynamics import ActionValidator
 
 MAX_LISTED = 3
@@ -63,7 +64,7 @@ def _check_files(data_path: Path, expected: dict[str, str]) -> list[str]:
     for name in sorted(expected):
         if name not in present:
             problems.append(f"data file {name} is missing")
-        elif sha256_file(data_path / name) != expected[name]:
+        elif file_sha256(data_path / name) != expected[name]:
             problems.append(f"data file {name} fails its sha256 check (corrupted or modified)")
     problems += [
         f"unexpected file {name} in the dataset" for name in sorted(present - set(expected))

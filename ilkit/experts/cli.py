@@ -62,21 +62,19 @@ def train(env_id, algo, timesteps, seed, run_dir, out, resume, n_envs, eval_ever
     true return over the 50 held-out seeds. Example:
       ilkit expert train ilkit/LunarLander-v0 --algo ppo --timesteps 1000000 --seed 0
     """
-    import torch
-
     from ilkit.envs.tasks import spec
-    from ilkit.experts.train import TrainConfig
-    from ilkit.experts.train import train as run_training
+    from ilkit.experts.train import ExpertTrainConfig, train_expert
+    from ilkit.processes import torch_threads
 
-    torch.set_num_threads(threads)
     task = spec(env_id)
-    config = TrainConfig(
+    config = ExpertTrainConfig(
         env_id=task.id, algo=algo, timesteps=timesteps, seed=seed,
         run_dir=run_dir or f"ilkit-runs/{task.name}-{algo}-s{seed}", n_envs=n_envs,
         eval_every=eval_every, checkpoint_every=checkpoint_every, device=device,
         init_from=init_from,
     )  # fmt: skip
-    path = run_training(config, resume=resume, out=out)
+    with torch_threads(threads):
+        path = train_expert(config, resume=resume, out=out)
     click.echo(str(path))
 
 
@@ -99,9 +97,11 @@ def export_cmd(run_dir: str, out: str | None) -> None:
 
     best = Path(run_dir) / BEST
     if not best.is_dir():
-        from ilkit.experts.train import TrainError
+        from ilkit.experts.train import ExpertTrainingError
 
-        raise TrainError(f"{run_dir} has no best policy yet (it is saved at each validation)")
+        raise ExpertTrainingError(
+            f"{run_dir} has no best policy yet (it is saved at each validation)"
+        )
     click.echo(str(export(best, out or Path(run_dir) / "expert")))
 
 

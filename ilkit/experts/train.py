@@ -20,7 +20,7 @@ import numpy as np
 from ilkit.envs.seeds import training_seeds
 from ilkit.envs.tasks import TaskSpec, spec
 from ilkit.errors import IlkitError
-from ilkit.experts.checkpoint import load_checkpoint, save_checkpoint
+from ilkit.experts.expert_checkpoint import load_checkpoint, save_checkpoint
 from ilkit.experts.export import expert_training_block, true_return
 from ilkit.experts.hyperparams import ALGOS, TERMINATING_ENTRY_POINTS, hyperparams
 from ilkit.progress import log, progress_bar
@@ -29,12 +29,12 @@ CONFIG, CHECKPOINT, BEST = "config.json", "checkpoint", "best"
 _ILKIT_FIELDS = ("n_envs", "normalize", "train_env")
 
 
-class TrainError(IlkitError):
+class ExpertTrainingError(IlkitError):
     """A training run that cannot start or resume as asked."""
 
 
 @dataclasses.dataclass
-class TrainConfig:
+class ExpertTrainConfig:
     """One expert-training run (stored as the run directory's ``config.json``)."""
 
     env_id: str
@@ -60,7 +60,9 @@ class TrainConfig:
         return every, self.checkpoint_every or every
 
 
-def train(config: TrainConfig, *, resume: bool = False, out: str | Path | None = None) -> Path:
+def train_expert(
+    config: ExpertTrainConfig, *, resume: bool = False, out: str | Path | None = None
+) -> Path:
     """Train (or resume) a run, then export its best policy as an expert artifact.
 
     Args:
@@ -164,21 +166,23 @@ def export(best: Path, out: str | Path, *, n_episodes: int = 50) -> Path:
 
 
 def _prepare(
-    config: TrainConfig, run_dir: Path, resume: bool
-) -> tuple[TrainConfig, dict[str, Any] | None]:
+    config: ExpertTrainConfig, run_dir: Path, resume: bool
+) -> tuple[ExpertTrainConfig, dict[str, Any] | None]:
     if config.algo not in ALGOS:
-        raise TrainError(f"unknown algorithm {config.algo!r}; choose one of {', '.join(ALGOS)}")
+        raise ExpertTrainingError(
+            f"unknown algorithm {config.algo!r}; choose one of {', '.join(ALGOS)}"
+        )
     config.env_id = spec(config.env_id).id
     hyperparams(config.env_id, config.algo)  # fail early on an unsupported pair
     if config.timesteps <= 0:
-        raise TrainError(f"timesteps must be positive, got {config.timesteps}")
+        raise ExpertTrainingError(f"timesteps must be positive, got {config.timesteps}")
     stored = run_dir / CONFIG
     if resume:
         if not (run_dir / CHECKPOINT / "state.json").is_file():
-            raise TrainError(f"nothing to resume: {run_dir} has no checkpoint")
-        saved = TrainConfig(**json.loads(stored.read_text()))
+            raise ExpertTrainingError(f"nothing to resume: {run_dir} has no checkpoint")
+        saved = ExpertTrainConfig(**json.loads(stored.read_text()))
         if (saved.env_id, saved.algo) != (config.env_id, config.algo):
-            raise TrainError(
+            raise ExpertTrainingError(
                 f"{run_dir} is a {saved.algo} run on {saved.env_id}, not {config.algo} "
                 f"on {config.env_id}"
             )
@@ -186,7 +190,9 @@ def _prepare(
         stored.write_text(json.dumps(dataclasses.asdict(saved), indent=2) + "\n")
         return saved, {}
     if (run_dir / CHECKPOINT).exists():
-        raise TrainError(f"{run_dir} already holds a run: pass --resume, or another --run-dir")
+        raise ExpertTrainingError(
+            f"{run_dir} already holds a run: pass --resume, or another --run-dir"
+        )
     run_dir.mkdir(parents=True, exist_ok=True)
     stored.write_text(json.dumps(dataclasses.asdict(config), indent=2) + "\n")
     return config, None
@@ -213,7 +219,7 @@ def _schedule(value: Any) -> Any:
     return value
 
 
-def _build(task: TaskSpec, config: TrainConfig, params: dict[str, Any]):
+def _build(task: TaskSpec, config: ExpertTrainConfig, params: dict[str, Any]):
     import torch as th
     from stable_baselines3 import PPO, SAC
     from stable_baselines3.common.env_util import make_vec_env
@@ -278,12 +284,12 @@ def _start_from(path: str, model: Any, venv: Any, algo: str) -> int:
 
     policy = load_policy(path, device="cpu")
     if policy.manifest.get("algorithm") != algo or policy.module is None:
-        raise TrainError(f"{path} is not a {algo} policy artifact")
+        raise ExpertTrainingError(f"{path} is not a {algo} policy artifact")
     try:
         _actor_module(model, algo).load_state_dict(policy.module.state_dict())
     except RuntimeError as err:
         first = str(err).strip().splitlines()[0]
-        raise TrainError(f"{path} does not fit this run's architecture: {first}") from None
+        raise ExpertTrainingError(f"{path} does not fit this run's architecture: {first}") from None
     if hasattr(venv, "obs_rms") and policy._obs_norm is not None:
         venv.obs_rms.mean, venv.obs_rms.var = (np.array(a, copy=True) for a in policy._obs_norm)
         venv.obs_rms.count = 1e6

@@ -11,10 +11,11 @@ import pytest
 import torch as th
 
 from ilkit.algorithms import make_config, train
-from ilkit.algorithms.common import TrainingError
+from ilkit.algorithms.errors import TrainingError
 from ilkit.errors import IlkitError
-from ilkit.evaluation.evaluate import RandomPolicy, evaluate
+from ilkit.evaluation.evaluate import evaluate
 from ilkit.policies import load_policy
+from ilkit.policies.scripted import RandomPolicy
 
 ENV = "ilkit/Pendulum-v0"
 CLEAR_MARGIN = 0.5  # normalized score to beat: a random policy scores about 0
@@ -182,11 +183,11 @@ class _Killed(Exception):
 
 
 def test_killed_run_resumes_from_its_checkpoint_and_still_learns(data, tmp_path, monkeypatch):
-    from ilkit.algorithms import checkpoint
+    from ilkit.algorithms import run_checkpoint as checkpoint
 
     config = {"generator": "sac", "total_timesteps": 6000, **TINY}
     ckpt = tmp_path / "ckpt"
-    save = checkpoint.Checkpointer.save
+    save = checkpoint.RunCheckpointer.save
     saves = []
 
     def save_then_die(self, state):
@@ -196,12 +197,12 @@ def test_killed_run_resumes_from_its_checkpoint_and_still_learns(data, tmp_path,
             raise _Killed
         save(self, state)
 
-    monkeypatch.setattr(checkpoint.Checkpointer, "save", save_then_die)
+    monkeypatch.setattr(checkpoint.RunCheckpointer, "save", save_then_die)
     kwargs = dict(n_demos=10, config=config, seed=0, device="cpu", checkpoint_dir=ckpt)
     with pytest.raises(_Killed):
         train("gail", ENV, out_dir=tmp_path / "a", checkpoint_interval_s=1e-9, **kwargs)
     assert (ckpt / checkpoint.CHECKPOINT_FILE).exists()
-    monkeypatch.setattr(checkpoint.Checkpointer, "save", save)
+    monkeypatch.setattr(checkpoint.RunCheckpointer, "save", save)
 
     # a checkpoint of another run is refused, not silently reused
     with pytest.raises(IlkitError, match="belongs to a different run"):
@@ -218,11 +219,11 @@ def test_killed_run_resumes_from_its_checkpoint_and_still_learns(data, tmp_path,
 
 
 def test_unreadable_checkpoint_is_a_clear_error(tmp_path):
-    from ilkit.algorithms.checkpoint import CHECKPOINT_FILE, Checkpointer
+    from ilkit.algorithms.run_checkpoint import CHECKPOINT_FILE, RunCheckpointer
 
     (tmp_path / CHECKPOINT_FILE).write_bytes(b"not a checkpoint")
     with pytest.raises(IlkitError, match="not a readable ilkit checkpoint"):
-        Checkpointer(tmp_path, {"seed": 0}, 60).load()
+        RunCheckpointer(tmp_path, {"seed": 0}, 60).load()
 
 
 class _Payload:
@@ -234,21 +235,21 @@ class _Payload:
 
 
 def test_checkpoint_is_never_unpickled(tmp_path):
-    from ilkit.algorithms.checkpoint import CHECKPOINT_FILE, Checkpointer
+    from ilkit.algorithms.run_checkpoint import CHECKPOINT_FILE, RunCheckpointer
 
     target = tmp_path / "pwned"
     th.save({"fingerprint": "{}", "x": _Payload(target)}, tmp_path / CHECKPOINT_FILE)
     with pytest.raises(IlkitError, match="objects other than tensors and plain values"):
-        Checkpointer(tmp_path, {}, 60).load()
+        RunCheckpointer(tmp_path, {}, 60).load()
     assert not target.exists()
 
 
 def test_checkpoint_save_cut_by_a_kill_leaves_nothing_behind(tmp_path):
-    from ilkit.algorithms.checkpoint import CHECKPOINT_FILE, Checkpointer
+    from ilkit.algorithms.run_checkpoint import CHECKPOINT_FILE, RunCheckpointer
 
     stale = tmp_path / f".{CHECKPOINT_FILE}.abc123.tmp"  # what an interrupted save leaves
     stale.write_bytes(b"half a checkpoint")
-    ckpt = Checkpointer(tmp_path, {"seed": 0}, 60)
+    ckpt = RunCheckpointer(tmp_path, {"seed": 0}, 60)
     assert ckpt.load() is None and not stale.exists()
     ckpt.save({"round": 3, "weights": th.ones(2)})
     assert ckpt.load()["round"] == 3
@@ -257,10 +258,10 @@ def test_checkpoint_save_cut_by_a_kill_leaves_nothing_behind(tmp_path):
 
 
 def test_checkpoint_of_another_layout_is_refused(tmp_path):
-    from ilkit.algorithms.checkpoint import CHECKPOINT_FILE, Checkpointer
+    from ilkit.algorithms.run_checkpoint import CHECKPOINT_FILE, RunCheckpointer
 
     fingerprint = {"seed": 0}
-    ckpt = Checkpointer(tmp_path, fingerprint, 60)
+    ckpt = RunCheckpointer(tmp_path, fingerprint, 60)
     old = {"round": 3, "fingerprint": ckpt.fingerprint}  # format 1 had no "format" key
     th.save(old, tmp_path / CHECKPOINT_FILE)
     with pytest.raises(IlkitError, match="another ilkit version .*format 1.*delete it"):
@@ -268,15 +269,15 @@ def test_checkpoint_of_another_layout_is_refused(tmp_path):
 
 
 def test_checkpoint_from_before_a_config_key_existed_resumes_only_at_its_off_value(tmp_path):
-    from ilkit.algorithms.checkpoint import Checkpointer
+    from ilkit.algorithms.run_checkpoint import RunCheckpointer
 
     defaults = {"lr": 0.1, "bc_weight": 0.0}
-    Checkpointer(tmp_path, {"seed": 0, "config": {"lr": 0.5}}, 60).save({"round": 3})
-    same = Checkpointer(
+    RunCheckpointer(tmp_path, {"seed": 0, "config": {"lr": 0.5}}, 60).save({"round": 3})
+    same = RunCheckpointer(
         tmp_path, {"seed": 0, "config": {"lr": 0.5, "bc_weight": 0.0}}, 60, defaults
     )
     assert same.load()["round"] == 3
     for changed in ({"lr": 0.5, "bc_weight": 0.4}, {"lr": 0.1, "bc_weight": 0.0}):
-        other = Checkpointer(tmp_path, {"seed": 0, "config": changed}, 60, defaults)
+        other = RunCheckpointer(tmp_path, {"seed": 0, "config": changed}, 60, defaults)
         with pytest.raises(IlkitError, match="belongs to a different run"):
             other.load()

@@ -15,7 +15,7 @@ from ilkit.datasets import (
     to_transitions,
     verify,
 )
-from ilkit.datasets.checksums import sha256_file
+from ilkit.digest import file_sha256
 
 CARTPOLE = "ilkit/CartPole-v0"
 
@@ -31,7 +31,7 @@ def _set_checksums(data_path: Path) -> None:
     meta_file = data_path / "metadata.json"
     meta = json.loads(meta_file.read_text())
     for name in meta["ilkit"]["checksums"]:
-        meta["ilkit"]["checksums"][name] = sha256_file(data_path / name)
+        meta["ilkit"]["checksums"][name] = file_sha256(data_path / name)
     meta_file.write_text(json.dumps(meta))
 
 

@@ -117,7 +117,7 @@ def test_show_unknown_task(env_id):
 def test_init_from_starts_at_the_artifacts_weights_and_refuses_another_architecture(tmp_path):
     from ilkit.envs.tasks import spec
     from ilkit.experts.hyperparams import hyperparams
-    from ilkit.experts.train import TrainConfig, TrainError, _build, _start_from
+    from ilkit.experts.train import ExpertTrainConfig, ExpertTrainingError, _build, _start_from
 
     first = tmp_path / "first"
     runner = CliRunner()
@@ -125,7 +125,7 @@ def test_init_from_starts_at_the_artifacts_weights_and_refuses_another_architect
     assert result.exit_code == 0, result.output
     artifact = first / "expert"
 
-    config = TrainConfig(env_id=CARTPOLE, algo="ppo", timesteps=2000, seed=9)
+    config = ExpertTrainConfig(env_id=CARTPOLE, algo="ppo", timesteps=2000, seed=9)
     model, venv = _build(spec(CARTPOLE), config, hyperparams(CARTPOLE, "ppo"))
     fresh = {k: v.clone() for k, v in model.policy.state_dict().items()}
     trained_steps = _start_from(str(artifact), model, venv, "ppo")
@@ -139,7 +139,7 @@ def test_init_from_starts_at_the_artifacts_weights_and_refuses_another_architect
     params = hyperparams(CARTPOLE, "ppo")
     params["policy_kwargs"] = {"net_arch": [8]}
     other, other_venv = _build(spec(CARTPOLE), config, params)
-    with pytest.raises(TrainError, match="architecture"):
+    with pytest.raises(ExpertTrainingError, match="architecture"):
         _start_from(str(artifact), other, other_venv, "ppo")
-    with pytest.raises(TrainError, match="not a sac policy"):
+    with pytest.raises(ExpertTrainingError, match="not a sac policy"):
         _start_from(str(artifact), model, venv, "sac")

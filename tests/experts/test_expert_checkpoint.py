@@ -5,9 +5,9 @@ import pytest
 import torch as th
 
 from ilkit.envs.tasks import spec
-from ilkit.experts.checkpoint import load_checkpoint, save_checkpoint
+from ilkit.experts.expert_checkpoint import load_checkpoint, save_checkpoint
 from ilkit.experts.hyperparams import hyperparams
-from ilkit.experts.train import TrainConfig, _build
+from ilkit.experts.train import ExpertTrainConfig, _build
 
 
 @pytest.mark.parametrize(
@@ -19,7 +19,7 @@ from ilkit.experts.train import TrainConfig, _build
 )
 def test_checkpoint_round_trip(tmp_path, env_id, algo, extra):
     params = {**hyperparams(env_id, algo), **extra}
-    config = TrainConfig(env_id=env_id, algo=algo, timesteps=300, seed=1, device="cpu")
+    config = ExpertTrainConfig(env_id=env_id, algo=algo, timesteps=300, seed=1, device="cpu")
     model, venv = _build(spec(env_id), config, params)
     model.learn(300)
     save_checkpoint(tmp_path / "ckpt", model, venv, {"best_mean": -1.0})
@@ -53,7 +53,7 @@ def test_tqc_actor_exports_as_a_sac_actor(tmp_path):
     from ilkit.policies import load_policy, save_policy
 
     env_id = "ilkit/Pendulum-v0"
-    config = TrainConfig(env_id=env_id, algo="tqc", timesteps=10, seed=0, device="cpu")
+    config = ExpertTrainConfig(env_id=env_id, algo="tqc", timesteps=10, seed=0, device="cpu")
     model, _ = _build(spec(env_id), config, hyperparams(env_id, "tqc"))
     save_policy(tmp_path / "a", env_id=env_id, manifest={}, module=_actor_module(model, "tqc"))
     loaded = load_policy(tmp_path / "a", device="cpu")
@@ -68,7 +68,7 @@ def test_ars_resumes_its_search_point_and_exports_a_linear_policy(tmp_path):
     from ilkit.policies import load_policy, save_policy
 
     env_id = "ilkit/Swimmer-v0"
-    config = TrainConfig(env_id=env_id, algo="ars", timesteps=4000, seed=0, device="cpu")
+    config = ExpertTrainConfig(env_id=env_id, algo="ars", timesteps=4000, seed=0, device="cpu")
     model, venv = _build(spec(env_id), config, hyperparams(env_id, "ars"))
     model.learn(4000)  # two updates of the (zero-initialised) linear map
     assert model.weights.abs().sum() > 0

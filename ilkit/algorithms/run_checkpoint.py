@@ -37,7 +37,7 @@ FORMAT = 2
 DEFAULT_INTERVAL_S = 600.0
 
 
-class Checkpointer:
+class RunCheckpointer:
     """Saves and finds the checkpoint of one run (identified by its fingerprint)."""
 
     def __init__(
