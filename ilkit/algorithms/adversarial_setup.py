@@ -64,3 +64,13 @@ def build_reward_net(ctx: RunContext, venv):
             normalize_input_layer=RunningNorm,
         )
     return net.to(ctx.device)
+
+
+def learned_reward(ctx: RunContext, net, obs_norm):
+    """The reward a run saves under ``OUT/reward/``: GAIL's discriminator logit (for
+    contrast: it is a classifier, not a reward meant to transfer), AIRL's g(s, a) (the
+    reward part of its shaped net, without the potential)."""
+    from ilkit.rewards import from_reward_net
+
+    kind = "gail_logit" if ctx.algorithm == "gail" else "airl_g"
+    return from_reward_net(net, kind=kind, obs_norm=obs_norm)

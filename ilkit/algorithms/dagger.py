@@ -84,7 +84,9 @@ def _make_dagger_trainer(ctx: RunContext, venv, bc_trainer, dataset_trajs: list)
     class DeviceDAggerTrainer(dagger.DAggerTrainer):
         def _try_load_demos(self) -> None:
             # As the parent, except that the aggregated data goes to BC as device tensors
-            # instead of a DataLoader that collates every sample in Python.
+            # instead of a DataLoader that collates every sample in Python: 2.5-3.9x BC
+            # throughput (benchmarks/results/bc_throughput.md). Pinned to imitation's source
+            # by tests/test_pinned_copies.py.
             if self._last_loaded_round >= self.round_num:
                 return
             if self.round_num == 0:

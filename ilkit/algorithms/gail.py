@@ -88,4 +88,5 @@ SPEC = AlgorithmSpec(
     default_generator=default_generator,
     consumes=("demos", "env_steps"),
     demos_as="trajectories",
+    writes=("policy", "reward"),
 )

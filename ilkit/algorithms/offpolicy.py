@@ -37,11 +37,16 @@ from stable_baselines3.common.buffers import ReplayBuffer
 from stable_baselines3.common.utils import polyak_update
 
 from ilkit.algorithms import run_checkpoint as checkpoint
-from ilkit.algorithms.adversarial_setup import build_reward_net, setup
+from ilkit.algorithms.adversarial_setup import build_reward_net, learned_reward, setup
 from ilkit.algorithms.errors import TrainingError
 from ilkit.algorithms.run import RunContext, RunOutput
 from ilkit.envs.seeds import VALIDATION_BASE
-from ilkit.experts.expert_checkpoint import buffer_arrays, load_sb3_params, restore_buffer, sb3_params
+from ilkit.experts.expert_checkpoint import (
+    buffer_arrays,
+    load_sb3_params,
+    restore_buffer,
+    sb3_params,
+)
 from ilkit.policies.artifact import ACTIVATIONS
 from ilkit.progress import log, progress_bar
 
@@ -207,8 +212,10 @@ class LeanSAC(SAC):
       Python loop of two ops per tensor, the same arithmetic);
     * Adam runs its ``foreach`` implementation (torch picks it on CUDA only; same arithmetic).
 
-    ``tests/algorithms/test_offpolicy.py`` checks that both reach identical weights, and
-    ``benchmarks/sac_update.py`` measures the time saved.
+    ``tests/algorithms/test_offpolicy.py`` checks that both reach identical weights;
+    ``benchmarks/sac_update.py`` measures 1.17-1.18x per update (batch 128/256, one core),
+    which is what pays for following SB3's private ``train`` (pinned to SB3's source by
+    ``tests/test_pinned_copies.py``).
 
     :meth:`add_bc_term` adds a behavioural-cloning term to the actor's loss (off by default;
     with it off the update is SB3's).
@@ -413,6 +420,7 @@ def run_sac(ctx: RunContext) -> RunOutput:
     return RunOutput(
         module=gen.actor,
         obs_norm=norm,
+        reward=learned_reward(ctx, disc.net, norm),
         curve=ctx.curve,
         env_steps=counter.steps,
         expert_queries=0,

@@ -120,7 +120,9 @@ class TaskDynamics:
             # MujocoEnv.step's state update through MuJoCo's public API (what gymnasium 0.29's
             # MujocoEnv does: ctrl, frame_skip steps, then the force terms the observation of
             # some tasks reads), then its observation; pinned bit-identical to env.step by
-            # tests/datasets/test_rollout.py (checked with MuJoCo 3.3.7, gymnasium 0.29.1).
+            # tests/datasets/test_rollout.py (checked with MuJoCo 3.3.7, gymnasium 0.29.1), and
+            # gymnasium's do_simulation pinned by tests/test_pinned_copies.py. 1.23-1.25x per
+            # step on Hopper/HalfCheetah (benchmarks/results/private_copies.md).
             base.data.ctrl[:] = action
             self._mujoco.mj_step(base.model, base.data, nstep=base.frame_skip)
             self._mujoco.mj_rnePostConstraint(base.model, base.data)

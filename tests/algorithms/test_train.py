@@ -124,6 +124,24 @@ def test_adversarial_learns(data, tmp_path, algo, steps, anneal):
     assert "obs_norm" in load_policy(result.artifact_path).manifest
     rates = _logged_generator_learning_rates(result.out_dir)
     assert rates[-1] < rates[0] if anneal else rates[-1] == rates[0]
+    _assert_reward_prefers_the_expert(result, "gail_logit" if algo == "gail" else "airl_g")
+
+
+def _assert_reward_prefers_the_expert(result, net_kind: str) -> None:
+    """The saved reward (weights-only) scores the expert's transitions above the same states
+    with the other action: what the discriminator learned survives the round trip."""
+    from ilkit import datasets
+    from ilkit.rewards import load_reward
+
+    reward = load_reward(result.out_dir / "reward")
+    assert reward.fields["net_kind"] == net_kind
+    assert reward.manifest["training"]["seed"] == result.metrics["seed"]
+    trajs = datasets.to_trajectories(datasets.load("ilkit/CartPole/expert-v0"), 10)
+    obs = np.concatenate([t.obs[:-1] for t in trajs])
+    nxt = np.concatenate([t.obs[1:] for t in trajs])
+    acts = np.concatenate([t.acts for t in trajs])
+    expert, other = reward(obs, acts, nxt), reward(obs, 1 - acts, nxt)
+    assert np.all(np.isfinite(expert)) and expert.mean() > other.mean()
 
 
 def _logged_generator_learning_rates(out_dir) -> list[float]:
