@@ -166,12 +166,12 @@ def train(
     final = result.metrics["final"]
     score = final.get("normalized_score")
     click.echo(f"policy: {result.artifact_path}")
+    if result.metrics.get("reward_path"):
+        click.echo(f"reward: {result.metrics['reward_path']}")
     click.echo(
-        f"held-out mean return {final['mean_return']:.2f} ± {final['std_return']:.2f}"
+        f"validation mean return {final['mean_return']:.2f} ± {final['std_return']:.2f}"
         + (f", normalized {score:.3f}" if score is not None else "")
         + f" ({final['n_episodes']} episodes)"
     )
-    click.echo(
-        f"demos {result.n_demos}, env steps {result.env_steps}, expert queries "
-        f"{result.expert_queries}, wall time {result.wall_time_s:.1f} s"
-    )
+    used = ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in result.consumption.items() if v)
+    click.echo(f"used: {used or 'nothing'}; wall time {result.wall_time_s:.1f} s")

@@ -88,7 +88,12 @@ class RunOutput:
     """Learning-curve points: ``epoch`` or ``round``, ``env_steps``, ``mean_return``, ..."""
     env_steps: int
     expert_queries: int
+    """States the expert labelled (each one label)."""
     offline: bool
+    interventions: int = 0
+    """Times a gate handed control to the expert."""
+    preference_queries: int = 0
+    """Fragment pairs compared by a preference oracle."""
     reward: Any = None
     """The learned reward (an :class:`ilkit.rewards.LearnedReward`) for algorithms whose spec
     writes one; saved under ``OUT/reward/``."""

@@ -57,9 +57,13 @@ class TrainResult:
     env_steps: int
     """Environment steps the learner took (0 for BC; evaluation episodes not counted)."""
     expert_queries: int
-    """States the expert labelled during training (DAgger only)."""
+    """States the expert labelled during training (DAgger, HG-DAgger: its expert labels)."""
     n_demos: int
     """Expert episodes of the dataset used."""
+    interventions: int = 0
+    """Times a gate handed control to the expert (human-/robot-gated DAgger)."""
+    preference_queries: int = 0
+    """Fragment pairs a preference oracle compared."""
     policy: Any = dataclasses.field(default=None, repr=False, compare=False)
     """The trained policy in memory (SB3 ``predict`` with the run's obs normalisation); the
     artifact reloads to the same actions."""
@@ -78,7 +82,27 @@ class TrainResult:
             "expert_queries": self.expert_queries,
             "n_demos": self.n_demos,
             "final": self.metrics.get("final"),
+            "reward_path": self.metrics.get("reward_path"),
+            **self.consumption,
         }
+
+    @property
+    def consumption(self) -> dict[str, int]:
+        """Everything the run consumed, each a different resource: what a board counts."""
+        return consumption(self.metrics)
+
+
+def consumption(metrics: dict[str, Any]) -> dict[str, int]:
+    """The resources a run used, from its metrics: demos, env steps, expert labels,
+    interventions, preference queries (``expert_labels`` is ``expert_queries``: every query
+    is one labelled state)."""
+    return {
+        "demos": metrics["n_demos"],
+        "env_steps": metrics["env_steps"],
+        "expert_labels": metrics["expert_queries"],
+        "interventions": metrics.get("interventions", 0),
+        "preference_queries": metrics.get("preference_queries", 0),
+    }
 
 
 def train(
@@ -157,6 +181,8 @@ def train(
         env_steps=output.env_steps,
         expert_queries=output.expert_queries,
         n_demos=demos.n_episodes,
+        interventions=output.interventions,
+        preference_queries=output.preference_queries,
         policy=NormalizedPolicy(output.module, output.obs_norm),
     )
 
@@ -302,6 +328,8 @@ def _save(run: _Run, demos: Demos, output: RunOutput, metrics: dict[str, Any]) -
         "demos": demos.n_episodes,
         "env_steps": output.env_steps,
         "expert_queries": output.expert_queries,
+        "interventions": output.interventions,
+        "preference_queries": output.preference_queries,
         "offline": output.offline,
         "seed": run.seed,
         "device": str(run.device),
@@ -385,11 +413,14 @@ def _metrics(run: _Run, demos: Demos, output: RunOutput, final, wall_s, cpu_s) -
         "n_transitions": int(len(demos.obs)),
         "env_steps": output.env_steps,
         "expert_queries": output.expert_queries,
+        "interventions": output.interventions,
+        "preference_queries": output.preference_queries,
         "offline": output.offline,
         "wall_time_s": wall_s,
         "cpu_time_s": cpu_s,
         "curve": output.curve,
         "final": final,
+        "reward_path": str(run.out / REWARD_DIR) if output.reward is not None else None,
         **output.extra,
     }
 
