@@ -16,6 +16,7 @@ import dataclasses
 from typing import TYPE_CHECKING
 
 from ilkit.algorithms.configs import check_activation, option
+from ilkit.algorithms.registry import AlgorithmSpec
 
 if TYPE_CHECKING:
     from ilkit.algorithms.run import RunContext, RunOutput
@@ -52,8 +53,7 @@ class AdversarialConfig:
     )
     net_arch: tuple[int, ...] = option(
         (64, 64),
-        "Hidden layers of the generator's MLPs (PPO's policy and value, SAC's actor and "
-        "critics).",
+        "Hidden layers of the generator's MLPs (PPO's policy and value, SAC's actor and critics).",
     )
     activation: str = option(
         "tanh", "Activation of the generator MLPs: tanh, relu, elu, leaky_relu, gelu."
@@ -189,3 +189,22 @@ SAC_MUJOCO = {"total_timesteps": 300_000, "batch_size": 128, "sac_learning_start
 """SAC's updates are most of a run's CPU (LeanSAC, 256x256 nets: ~10 ms per step at batch 128,
 ~14 ms at 256, one core): 300k steps at batch 128 fit issue 12's 90 CPU-minute budget (PPO
 generator: 0.02-0.34 normalized at 300k). benchmarks/results/baselines.md has the rows."""
+UNTUNED_MUJOCO = {
+    name: {"ppo": MUJOCO_PPO, "sac": SAC_MUJOCO} for name in ("Ant", "Swimmer", "Humanoid")
+}
+"""The MuJoCo tasks imitation has no tuned PPO values for."""
+
+
+def adversarial_spec(name: str, summary: str, task_defaults) -> AlgorithmSpec:
+    """The spec of GAIL or AIRL: the same configs, runner and consumption; own defaults."""
+    return AlgorithmSpec(
+        name=name,
+        summary=summary,
+        config=GENERATOR_CONFIGS,
+        runner="ilkit.algorithms.adversarial:run",
+        task_defaults=task_defaults,
+        default_generator=default_generator,
+        consumes=("demos", "env_steps"),
+        demos_as="trajectories",
+        writes=("policy", "reward"),
+    )

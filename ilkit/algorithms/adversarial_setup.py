@@ -8,7 +8,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from ilkit.algorithms.run import RunContext
+from ilkit.algorithms.run import RunContext, RunOutput
 
 
 @dataclasses.dataclass
@@ -22,6 +22,24 @@ class Setup:
     """Counts the generator's env steps."""
     venv: Any
     """The env the generator steps (normalised observations when ``obs_norm``)."""
+
+    def output(self, ctx: RunContext, policy, reward_net, **kwargs) -> RunOutput:
+        """The run's result: the generator's policy, and the reward it saves under
+        ``OUT/reward/``: GAIL's discriminator logit (for contrast: a classifier, not a reward
+        meant to transfer), AIRL's g(s, a) (its shaped net without the potential)."""
+        from ilkit.rewards import from_reward_net
+
+        kind = "gail_logit" if ctx.algorithm == "gail" else "airl_g"
+        return RunOutput(
+            module=policy,
+            obs_norm=self.obs_norm,
+            reward=from_reward_net(reward_net, kind=kind, obs_norm=self.obs_norm),
+            curve=ctx.curve,
+            env_steps=self.counter.steps,
+            expert_queries=0,
+            offline=False,
+            **kwargs,
+        )
 
 
 def setup(ctx: RunContext) -> Setup:
@@ -65,12 +83,3 @@ def build_reward_net(ctx: RunContext, venv):
         )
     return net.to(ctx.device)
 
-
-def learned_reward(ctx: RunContext, net, obs_norm):
-    """The reward a run saves under ``OUT/reward/``: GAIL's discriminator logit (for
-    contrast: it is a classifier, not a reward meant to transfer), AIRL's g(s, a) (the
-    reward part of its shaped net, without the potential)."""
-    from ilkit.rewards import from_reward_net
-
-    kind = "gail_logit" if ctx.algorithm == "gail" else "airl_g"
-    return from_reward_net(net, kind=kind, obs_norm=obs_norm)

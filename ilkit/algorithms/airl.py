@@ -1,19 +1,15 @@
 """AIRL (Fu et al. 2018): GAIL with a shaped reward net g(s, a) + γh(s') - h(s), whose g is a
-reward that transfers to new dynamics.
-
-The training loop lives in :mod:`ppo_generator` (``generator=ppo``) and :mod:`offpolicy`
-(``generator=sac``); what AIRL shares with GAIL is in :mod:`adversarial`.
-"""
+reward that transfers to new dynamics (saved under ``OUT/reward/``). Its loops and configs are
+GAIL's (:mod:`adversarial`); this module holds AIRL's per-task defaults."""
 
 from ilkit.algorithms.adversarial import (
-    GENERATOR_CONFIGS,
     MUJOCO_PPO,
     PENDULUM_PPO,
     SAC_MUJOCO,
     SAC_PENDULUM,
-    default_generator,
+    UNTUNED_MUJOCO,
+    adversarial_spec,
 )
-from ilkit.algorithms.registry import AlgorithmSpec
 
 # Per task and generator: overrides of PPOGeneratorConfig / SACGeneratorConfig. The MuJoCo PPO
 # rows are imitation's tuned hyperparameters for the seals tasks.
@@ -76,19 +72,11 @@ TASK_DEFAULTS = {
         # TD3+BC's term (never fading) stays at the expert's level from 40k steps on: 150k.
         "sac": {**SAC_MUJOCO, "total_timesteps": 150_000, "bc_weight": 0.4, "bc_decay_steps": 0},
     },
-    "Ant": {"ppo": MUJOCO_PPO, "sac": SAC_MUJOCO},
-    "Swimmer": {"ppo": MUJOCO_PPO, "sac": SAC_MUJOCO},
-    "Humanoid": {"ppo": MUJOCO_PPO, "sac": SAC_MUJOCO},
+    **UNTUNED_MUJOCO,
 }
 
-SPEC = AlgorithmSpec(
-    name="airl",
-    summary="adversarial inverse RL: the same with a shaped reward net (reward + potential)",
-    config=GENERATOR_CONFIGS,
-    runner="ilkit.algorithms.adversarial:run",
-    task_defaults=TASK_DEFAULTS,
-    default_generator=default_generator,
-    consumes=("demos", "env_steps"),
-    demos_as="trajectories",
-    writes=("policy", "reward"),
+SPEC = adversarial_spec(
+    "airl",
+    "adversarial inverse RL: the same with a shaped reward net (reward + potential)",
+    TASK_DEFAULTS,
 )

@@ -5,14 +5,13 @@ The training loop lives in :mod:`ppo_generator` (``generator=ppo``) and :mod:`of
 """
 
 from ilkit.algorithms.adversarial import (
-    GENERATOR_CONFIGS,
     MUJOCO_PPO,
     PENDULUM_PPO,
     SAC_MUJOCO,
     SAC_PENDULUM,
-    default_generator,
+    UNTUNED_MUJOCO,
+    adversarial_spec,
 )
-from ilkit.algorithms.registry import AlgorithmSpec
 
 # Per task and generator: overrides of PPOGeneratorConfig / SACGeneratorConfig. The MuJoCo PPO
 # rows are imitation's tuned hyperparameters for the seals tasks (imitation/scripts/config/
@@ -74,19 +73,11 @@ TASK_DEFAULTS = {
         },
         "sac": SAC_MUJOCO,
     },
-    "Ant": {"ppo": MUJOCO_PPO, "sac": SAC_MUJOCO},
-    "Swimmer": {"ppo": MUJOCO_PPO, "sac": SAC_MUJOCO},
-    "Humanoid": {"ppo": MUJOCO_PPO, "sac": SAC_MUJOCO},
+    **UNTUNED_MUJOCO,
 }
 
-SPEC = AlgorithmSpec(
-    name="gail",
-    summary="adversarial imitation: a discriminator's reward trains a generator policy",
-    config=GENERATOR_CONFIGS,
-    runner="ilkit.algorithms.adversarial:run",
-    task_defaults=TASK_DEFAULTS,
-    default_generator=default_generator,
-    consumes=("demos", "env_steps"),
-    demos_as="trajectories",
-    writes=("policy", "reward"),
+SPEC = adversarial_spec(
+    "gail",
+    "adversarial imitation: a discriminator's reward trains a generator policy",
+    TASK_DEFAULTS,
 )

@@ -37,7 +37,7 @@ from stable_baselines3.common.buffers import ReplayBuffer
 from stable_baselines3.common.utils import polyak_update
 
 from ilkit.algorithms import run_checkpoint as checkpoint
-from ilkit.algorithms.adversarial_setup import build_reward_net, learned_reward, setup
+from ilkit.algorithms.adversarial_setup import build_reward_net, setup
 from ilkit.algorithms.errors import TrainingError
 from ilkit.algorithms.run import RunContext, RunOutput
 from ilkit.envs.seeds import VALIDATION_BASE
@@ -417,14 +417,10 @@ def run_sac(ctx: RunContext) -> RunOutput:
                 advance(1)
     finally:
         venv.close()
-    return RunOutput(
-        module=gen.actor,
-        obs_norm=norm,
-        reward=learned_reward(ctx, disc.net, norm),
-        curve=ctx.curve,
-        env_steps=counter.steps,
-        expert_queries=0,
-        offline=False,
+    return start.output(
+        ctx,
+        gen.actor,
+        disc.net,
         prior_cpu_s=prior_cpu_s,
         prior_wall_s=prior_wall_s,
         extra={

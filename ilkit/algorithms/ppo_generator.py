@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ilkit.algorithms.adversarial_setup import build_reward_net, learned_reward, setup
+from ilkit.algorithms.adversarial_setup import build_reward_net, setup
 from ilkit.algorithms.run import RunContext, RunOutput
 from ilkit.policies.artifact import ACTIVATIONS
 from ilkit.progress import progress_bar
@@ -92,14 +92,10 @@ def run_ppo(ctx: RunContext) -> RunOutput:
                 advance(1)
     finally:
         venv.close()
-    return RunOutput(
-        module=trainer.policy,
-        obs_norm=norm,
-        reward=learned_reward(ctx, trainer.reward_train, norm),
-        curve=ctx.curve,
-        env_steps=counter.steps,
-        expert_queries=0,
-        offline=False,
+    return start.output(
+        ctx,
+        trainer.policy,
+        trainer.reward_train,
         extra={
             "rounds": n_rounds,
             "gen_timesteps_per_round": per_round,

@@ -28,6 +28,7 @@ BUILTIN: tuple[str, ...] = (
     "ilkit.algorithms.dagger",
     "ilkit.algorithms.gail",
     "ilkit.algorithms.airl",
+    "ilkit.algorithms.mce_irl",
 )
 """Modules of the algorithms that ship with ilkit, in the order ``ilkit train`` lists them."""
 
