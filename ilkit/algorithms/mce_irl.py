@@ -162,7 +162,8 @@ def run(ctx: RunContext) -> RunOutput:
     reward = StateReward(weights, fields) if onehot else LinearReward(weights, fields)
     table = obs_matrix @ weights
     module = policy_module(solve.optimal_policy(m.transition, table, m.gamma, m.horizon))
-    ctx.record_point(module, None, step=cfg.max_iter, iteration=cfg.max_iter, env_steps=0)
+    # one point, after the last iteration (an offline run: the curve is drawn over "epoch")
+    ctx.record_point(module, None, step=cfg.max_iter, epoch=cfg.max_iter, env_steps=0)
     return RunOutput(
         module=module,
         obs_norm=None,
