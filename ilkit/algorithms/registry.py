@@ -29,6 +29,7 @@ BUILTIN: tuple[str, ...] = (
     "ilkit.algorithms.gail",
     "ilkit.algorithms.airl",
     "ilkit.algorithms.mce_irl",
+    "ilkit.algorithms.feature_matching",
 )
 """Modules of the algorithms that ship with ilkit, in the order ``ilkit train`` lists them."""
 
