@@ -30,6 +30,7 @@ BUILTIN: tuple[str, ...] = (
     "ilkit.algorithms.airl",
     "ilkit.algorithms.mce_irl",
     "ilkit.algorithms.feature_matching",
+    "ilkit.algorithms.hg_dagger",
 )
 """Modules of the algorithms that ship with ilkit, in the order ``ilkit train`` lists them."""
 
