@@ -39,13 +39,15 @@ def run_quickstart(
     from ilkit import datasets
     from ilkit.algorithms import train
     from ilkit.envs import spec
+    from ilkit.errors import IlkitError
     from ilkit.leaderboard.leaderboard import BoardConfig, run_leaderboard
 
+    for name, value in (("n_demos", n_demos), ("episodes", episodes), ("seeds", seeds)):
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise IlkitError(f"quickstart: {name} must be a positive integer, got {value!r}")
     task = spec(env_id)
     out = Path(out)
     if out.exists() and any(out.iterdir()) and not (out / MARKER).exists():
-        from ilkit.errors import IlkitError
-
         raise IlkitError(f"{out} exists and was not made by quickstart; choose another --out")
     shutil.rmtree(out, ignore_errors=True)  # a rerun starts clean: no stale board cells
     out.mkdir(parents=True)
@@ -104,10 +106,19 @@ def run_quickstart(
     "n_demos",
     default=10,
     show_default=True,
+    type=click.IntRange(min=1),
     help="Expert episodes BC and DAgger learn from.",
 )
-@click.option("--episodes", default=10, show_default=True, help="Validation episodes per cell.")
-@click.option("--seeds", default=3, show_default=True, help="Cells per policy.")
+@click.option(
+    "--episodes",
+    default=10,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Validation episodes per cell.",
+)
+@click.option(
+    "--seeds", default=3, show_default=True, type=click.IntRange(min=1), help="Cells per policy."
+)
 @click.option("--seed", default=0, show_default=True)
 @click.option(
     "--device", type=click.Choice(["auto", "cpu", "cuda"]), default="auto", show_default=True

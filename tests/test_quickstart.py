@@ -35,3 +35,24 @@ def test_quickstart_refuses_a_foreign_directory(tmp_path):
     result = CliRunner().invoke(cli, ["quickstart", "--out", str(tmp_path)])
     assert result.exit_code == 1 and "not made by quickstart" in result.output
     assert (tmp_path / "mine.txt").read_text() == "keep me"
+
+
+def test_quickstart_refuses_empty_budgets_before_doing_anything(tmp_path):
+    """Issue 28: --episodes 0 trained first, then failed naming a --workers option quickstart
+    does not have; --demos 0 left an empty folder."""
+    from ilkit.errors import IlkitError
+    from ilkit.quickstart import run_quickstart
+
+    for option in ("--episodes", "--demos", "--seeds"):
+        out = tmp_path / option.strip("-")
+        result = CliRunner().invoke(cli, ["quickstart", "--out", str(out), option, "0"])
+        assert result.exit_code == 2, result.output
+        assert option in result.output and "--workers" not in result.output
+        assert not out.exists()  # nothing trained, nothing written
+    try:
+        run_quickstart(tmp_path / "api", episodes=0)
+    except IlkitError as err:
+        assert "episodes must be a positive integer" in str(err)
+    else:
+        raise AssertionError("episodes=0 was accepted")
+    assert not (tmp_path / "api").exists()

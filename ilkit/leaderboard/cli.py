@@ -167,7 +167,6 @@ def run(
       ilkit leaderboard run submissions/ --envs ilkit/CartPole-v0 --out board/
     """
     from ilkit.leaderboard.leaderboard import BoardConfig, run_leaderboard
-    from ilkit.leaderboard.reports import to_markdown
     from ilkit.leaderboard.testseeds import read_secret, seed_split
     from ilkit.output import echo_json
     from ilkit.policies.safety import MB, Limits
@@ -193,7 +192,7 @@ def run(
     if as_json:
         echo_json(board)
     else:
-        click.echo(to_markdown(board), nl=False)
+        click.echo((out / "leaderboard.md").read_text(encoding="utf-8"), nl=False)
         click.echo(f"wrote {out}/leaderboard.json, .csv, .md and .html", err=True)
 
 
@@ -237,6 +236,6 @@ def show(out: Path, as_json: bool) -> None:
 
     board = read_board(out)
     if as_json:
-        echo_json(board)
+        echo_json(board.to_json())
     else:
         click.echo(to_markdown(board), nl=False)

@@ -10,7 +10,6 @@ every entry, secret on the test split (:mod:`ilkit.leaderboard.testseeds`).
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import threading
 import time
@@ -22,61 +21,22 @@ from typing import Any
 import numpy as np
 
 from ilkit.atomic import write_json
-from ilkit.envs.tasks import spec
-from ilkit.errors import IlkitError
-from ilkit.leaderboard.stats import (
-    bootstrap_mean_ci,
-    iqm_with_ci,
-    mean_with_ci,
-    probability_of_improvement,
-)
+from ilkit.leaderboard.board import STATISTICS, build_board
+from ilkit.leaderboard.config import BACKENDS, BoardConfig, LeaderboardError
+from ilkit.leaderboard.records import Cell
 from ilkit.leaderboard.store import CellStore, run_lock
-from ilkit.leaderboard.submissions import TRAINING_FIELDS, Submission, discover
-from ilkit.leaderboard.testseeds import SeedSplit
+from ilkit.leaderboard.submissions import Submission, discover, entries
 from ilkit.leaderboard.worker import run_job
-from ilkit.policies.safety import Limits
 from ilkit.processes import sigterm_interrupts
 
-BACKENDS = ("local", "ray")
-FORMAT_VERSION = 2
-
-
-class LeaderboardError(IlkitError):
-    """A leaderboard run that cannot start (bad options, an incompatible output directory)."""
-
-
-@dataclasses.dataclass(frozen=True)
-class BoardConfig:
-    envs: tuple[str, ...]
-    episodes: int = 10
-    """Episodes per cell."""
-    seeds: int = 5
-    """Cells (independent groups of episodes) per submission x run x task."""
-    workers: int = 2
-    timeout_s: float = 600.0
-    """Wall-clock limit of one worker (one submission x run x task, all its cells)."""
-    memory_mb: int = 2048
-    """Resident-memory limit of one worker (polled; see :mod:`ilkit.leaderboard.worker`)."""
-    backend: str = "local"
-    address: str | None = None
-    device: str = "cpu"
-    retry_failed: bool = False
-    limits: Limits = Limits()
-    split: SeedSplit = SeedSplit("validation")
-    """The seed split: secret test seeds, or the public validation split without a secret."""
-    with_references: bool = False
-    """Add reference rows (each task's bundled expert and a uniform random policy)."""
-    verified: tuple[str, ...] = ()
-    """Entries whose training ilkit itself ran (quickstart): their track is not "declared"."""
-
-    def __post_init__(self) -> None:
-        if not self.envs:
-            raise LeaderboardError("give at least one task with --envs")
-        if self.episodes < 1 or self.seeds < 1 or self.workers < 1:
-            raise LeaderboardError("--episodes, --seeds and --workers must be at least 1")
-        if self.backend not in BACKENDS:
-            raise LeaderboardError(f"unknown backend {self.backend!r}; use one of {BACKENDS}")
-        object.__setattr__(self, "envs", tuple(dict.fromkeys(spec(e).id for e in self.envs)))
+__all__ = [
+    "BACKENDS",
+    "STATISTICS",
+    "BoardConfig",
+    "LeaderboardError",
+    "build_board",
+    "run_leaderboard",
+]
 
 
 def run_leaderboard(
@@ -88,12 +48,13 @@ def run_leaderboard(
     from ilkit.progress import progress_bar
 
     out = Path(out)
+    if not entries(Path(submissions_dir)):  # before anything is written into OUT
+        raise LeaderboardError(f"no submissions in {submissions_dir}")
     with run_lock(out):
         _check_run_file(out, config)
         store = CellStore(out)
         subs = discover(Path(submissions_dir), out / "unpacked", config.limits, bundled_digests())
-        if not subs:
-            raise LeaderboardError(f"no submissions in {submissions_dir}")
+        write_json(out / "run.json", config.identity())
         if config.with_references:
             subs += reference_submissions(
                 out / "references", config.envs, taken={s.name for s in subs}
@@ -115,10 +76,10 @@ def run_leaderboard(
                 with lock:
                     store.put(cell)
                     advance(1)
-                key = (cell["submission"], cell["env_id"], cell["reason"])
-                if cell["status"] != "ok" and key not in reported:
+                key = (cell.submission, cell.env_id, cell.reason)
+                if cell.status != "ok" and key not in reported:
                     reported.add(key)  # one line per distinct failure, not per seed
-                    log(f"failed: {cell['submission']} on {cell['env_id']}: {cell['reason']}")
+                    log(f"failed: {cell.submission} on {cell.env_id}: {cell.reason}")
 
             try:
                 with sigterm_interrupts():
@@ -134,15 +95,7 @@ def run_leaderboard(
                 raise
         board = build_board(store, subs, config)
         write_reports(board, out)
-    return board
-
-
-def _run_identity(config: BoardConfig) -> dict[str, Any]:
-    return {
-        "episodes": config.episodes,
-        "split": config.split.name,
-        "fingerprint": config.split.fingerprint,
-    }
+    return board.to_json()
 
 
 def _check_run_file(out: Path, config: BoardConfig) -> None:
@@ -167,21 +120,10 @@ def _check_run_file(out: Path, config: BoardConfig) -> None:
                 f"{out} holds cells of the {_split_words(*old)}, not the {_split_words(*new)}: "
                 "cells of different seed splits never mix; use another --out"
             )
-    write_json(path, _run_identity(config))
 
 
 def _split_words(name: str, fingerprint: str | None) -> str:
     return f"test split (secret {fingerprint})" if name == "test" else f"{name} split"
-
-
-def _same_cell(old: dict[str, Any] | None, sub: Submission, config: BoardConfig) -> bool:
-    return bool(
-        old
-        and old.get("digest") == sub.digest
-        and old.get("episodes") == config.episodes
-        and old.get("split", "validation") == config.split.name
-        and old.get("fingerprint") == config.split.fingerprint
-    )
 
 
 def _plan(
@@ -195,8 +137,8 @@ def _plan(
                 todo = []
                 for k in range(config.seeds):
                     old = store.get(sub.name, env_id, k, run)
-                    if _same_cell(old, sub, config) and (
-                        old["status"] == "ok" or not config.retry_failed
+                    if config.matches(old, sub.digest) and (
+                        old.status == "ok" or not config.retry_failed
                     ):
                         done += 1
                         continue
@@ -230,30 +172,30 @@ def _plan(
     return jobs, done, written
 
 
-def _cell(job: dict[str, Any], result: dict[str, Any], config: BoardConfig) -> dict[str, Any]:
+def _cell(job: dict[str, Any], result: dict[str, Any], config: BoardConfig) -> Cell:
     returns = result.get("returns")
     policy = job.get("policy") or {}
     k = result["seed_index"]
     public = config.split.name == "validation"  # test seeds are secret: store indices only
-    return {
-        "submission": job["submission"],
-        "run": job.get("run", ""),
-        "env_id": job["env_id"],
-        "seed_index": k,
-        "episodes": config.episodes,
-        "split": config.split.name,
-        "fingerprint": config.split.fingerprint,
-        "digest": job["digest"],
-        "status": result["status"],
-        "returns": returns,
-        "seeds": config.split.seeds(job["env_id"], k, config.episodes) if public else None,
-        "mean": float(np.mean(returns)) if returns else None,
-        "failure_kind": result.get("failure_kind"),
-        "reason": result.get("reason"),
-        "elapsed_s": result.get("elapsed_s"),
-        "training": (policy.get("training") or {}) if policy else None,  # None: no policy
-        "finished_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-    }
+    return Cell(
+        submission=job["submission"],
+        run=job.get("run", ""),
+        env_id=job["env_id"],
+        seed_index=k,
+        episodes=config.episodes,
+        split=config.split.name,
+        fingerprint=config.split.fingerprint,
+        digest=job["digest"],
+        status=result["status"],
+        returns=returns,
+        seeds=config.split.seeds(job["env_id"], k, config.episodes) if public else None,
+        mean=float(np.mean(returns)) if returns else None,
+        failure_kind=result.get("failure_kind"),
+        reason=result.get("reason"),
+        elapsed_s=result.get("elapsed_s"),
+        training=(policy.get("training") or {}) if policy else None,  # None: no policy
+        finished_at=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+    )
 
 
 def _run_local(jobs: list[dict[str, Any]], config: BoardConfig, on_cell) -> None:
@@ -331,199 +273,3 @@ def _run_ray(jobs: list[dict[str, Any]], config: BoardConfig, on_cell) -> None:
     finally:
         if started:
             ray.shutdown()
-
-
-# --- the board -------------------------------------------------------------------------------
-
-STATISTICS = {
-    "score": "Score: the entry's mean normalized score, (return - random) / (expert - random), "
-    "over all its (task, seed, episode) cells; a failed cell counts as the random policy's 0.",
-    "ci": "95% CI: a seeded stratified bootstrap of that mean (cells resampled within each "
-    "task, percentile interval): the same cells always give the same interval.",
-    "p_improvement": "P(> next): rliable's probability of improvement, the chance that a cell "
-    "of this entry beats a cell of the next-ranked entry on the same task, averaged over tasks.",
-    "iqm_runs": "IQM over runs: for an entry that submits several training runs (runs/), "
-    "rliable's interquartile mean of the per-run scores, with its stratified bootstrap CI.",
-    "track": "Track: what the entry says it used (offline, env steps, expert queries, demos); "
-    "'declared' means ilkit did not produce the run and nobody checked it.",
-}
-
-
-def _track(trainings: list[dict[str, Any]]) -> dict[str, Any]:
-    """What an entry used, over its policies; None where any policy does not say."""
-    track: dict[str, Any] = {}
-    for key in TRAINING_FIELDS:
-        values = [t.get(key) for t in trainings]
-        if not values or any(v is None for v in values):
-            track[key] = None
-        elif key == "offline":
-            track[key] = (
-                all(v is True for v in values) if all(isinstance(v, bool) for v in values) else None
-            )
-        else:
-            ok = all(isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in values)
-            track[key] = sum(values) if ok else None
-    return track
-
-
-def _version() -> str:
-    import ilkit
-
-    return ilkit.__version__
-
-
-def _has_refs(task: dict[str, Any]) -> bool:
-    lo, hi = task["ref_random"], task["ref_expert"]
-    return lo is not None and hi is not None and hi != lo
-
-
-def _normalize(task: dict[str, Any], value: float) -> float:
-    return (value - task["ref_random"]) / (task["ref_expert"] - task["ref_random"])
-
-
-def build_board(store: CellStore, subs: list[Submission], config: BoardConfig) -> dict[str, Any]:
-    """Statistics and ranks from the stored cells of the current entries."""
-    tasks = []
-    for env_id in config.envs:
-        task = spec(env_id)
-        tasks.append(
-            {
-                "env_id": env_id,
-                "horizon": task.horizon,
-                "ref_random": task.ref_random_return,
-                "ref_expert": task.ref_expert_return,
-            }
-        )
-    normalized = all(_has_refs(t) for t in tasks)
-    entries, cell_scores, run_scores = [], {}, {}
-    for sub in subs:
-        runs = list(sub.runs) or [""]
-        entry: dict[str, Any] = {
-            "name": sub.name,
-            "digest": sub.digest,
-            "reference": sub.reference,
-            "runs": [r for r in runs if r],
-            "tasks": {},
-            "failures": [],
-            "complete": True,
-        }
-        trainings = []
-        # rows: (run, seed index) cells; columns: tasks; a failed cell scores 0 (random)
-        matrix = np.zeros((len(runs) * config.seeds, len(tasks)))
-        per_run = np.zeros((len(runs), len(tasks)))
-        for t, task in enumerate(tasks):
-            env_id = task["env_id"]
-            returns: list[float] = []
-            failed = 0
-            for r, run in enumerate(runs):
-                for k in range(config.seeds):
-                    c = store.get(sub.name, env_id, k, run)
-                    if _same_cell(c, sub, config) and c["status"] == "ok" and c.get("returns"):
-                        returns += c["returns"]
-                        if normalized:
-                            matrix[r * config.seeds + k, t] = _normalize(task, c["mean"])
-                        continue
-                    failed += 1
-                    entry["failures"].append(
-                        {
-                            "env_id": env_id,
-                            "run": run,
-                            "seed_index": k,
-                            "kind": (c or {}).get("failure_kind") or "not evaluated",
-                            "reason": (c or {}).get("reason") or "not evaluated",
-                        }
-                    )
-                    if normalized:  # the random policy's return, a score of 0
-                        matrix[r * config.seeds + k, t] = 0.0
-                first = store.get(sub.name, env_id, 0, run)
-                if first and first.get("training") is not None:
-                    trainings.append(first["training"])  # tasks without a policy say nothing
-                per_run[r, t] = matrix[r * config.seeds : (r + 1) * config.seeds, t].mean()
-            if failed:
-                entry["complete"] = False
-            stats: dict[str, Any] = {"n_failed_cells": failed, "n_episodes": len(returns)}
-            if returns:
-                mean, lo, hi = bootstrap_mean_ci(returns)
-                stats.update(mean=mean, ci=[lo, hi], std=float(np.std(returns)))
-            else:
-                stats.update(mean=None, ci=None, std=None)
-            stats["normalized"] = (
-                float(matrix[:, t].mean()) if normalized else None
-            )  # failures counted as 0
-            entry["tasks"][env_id] = stats
-        track = _track(trainings)
-        source = (
-            "reference"
-            if sub.reference
-            else ("ilkit" if sub.name in config.verified else "declared")
-        )
-        entry["track"] = {**track, "source": source}
-        entry["error"] = sub.error
-        if normalized and not sub.error:  # a rejected submission is listed, not ranked
-            cell_scores[sub.name] = matrix
-            if len(runs) > 1:
-                run_scores[sub.name] = per_run
-        entries.append(entry)
-
-    estimates = mean_with_ci(cell_scores) if cell_scores else {}
-    iqms = iqm_with_ci(run_scores) if run_scores else {}
-    for e in entries:
-        est = estimates.get(e["name"])
-        e["score"] = {"point": est[0], "ci": [est[1], est[2]]} if est else None
-        iqm = iqms.get(e["name"])
-        e["iqm_runs"] = (
-            {"point": iqm[0], "ci": [iqm[1], iqm[2]], "runs": len(e["runs"])} if iqm else None
-        )
-    # Rank the submissions (references are shown, never ranked) on the mean normalized score.
-    ranked = sorted(
-        (e for e in entries if e["score"] is not None and not e["reference"]),
-        key=lambda e: (-e["score"]["point"], e["name"]),
-    )
-    previous = None
-    for position, e in enumerate(ranked, start=1):
-        same = previous is not None and e["score"]["point"] == previous["score"]["point"]
-        e["rank"] = previous["rank"] if same else position
-        previous = e
-    for e in entries:
-        e.setdefault("rank", None)
-        e["p_improvement_next"] = None
-    for better, worse in zip(ranked, ranked[1:], strict=False):
-        better["p_improvement_next"] = probability_of_improvement(
-            cell_scores[better["name"]], cell_scores[worse["name"]]
-        )
-    entries.sort(
-        key=lambda e: (
-            e["reference"],
-            e["rank"] is None,
-            e["rank"] or 0,
-            -(e["score"]["point"] if e["score"] else -np.inf),
-            e["name"],
-        )
-    )
-    basis = (
-        "mean normalized score over all (task, seed, episode) cells, failures counted as 0"
-        if normalized
-        else "none: "
-        + ", ".join(t["env_id"] for t in tasks if not _has_refs(t))
-        + " has no reference returns (run `ilkit expert references`)"
-    )
-    return {
-        "format": "ilkit-leaderboard",
-        "format_version": FORMAT_VERSION,
-        "generated_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        "ilkit_version": _version(),
-        "split": {**config.split.to_dict(), "description": config.split.description},
-        "config": {
-            "envs": list(config.envs),
-            "episodes": config.episodes,
-            "seeds": config.seeds,
-            "timeout_s": config.timeout_s,
-            "memory_mb": config.memory_mb,
-            "backend": config.backend,
-            "with_references": config.with_references,
-        },
-        "rank_basis": basis,
-        "statistics": STATISTICS,
-        "tasks": tasks,
-        "entries": entries,
-    }

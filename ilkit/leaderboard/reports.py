@@ -1,14 +1,19 @@
-"""Leaderboard reports: JSON (everything), CSV and Markdown (one row per entry), static HTML.
+"""Leaderboard reports: JSON (everything), CSV, Markdown and a static HTML page.
 
-Every report names its seed split (and the secret's fingerprint on the test split; never the
-secret or a test seed) and explains each statistic in one sentence. The HTML page is one
-self-contained file (inline CSS, JS and SVG; no server, no network): a table that sorts when a
-header is clicked, and a plot of each entry's score with its CI.
+The three tables share one row model (:func:`rows`): each column has a header, the text the
+Markdown and HTML show, the value the HTML sorts on, and the raw values the CSV writes, so a
+column added once appears in all three. Every report names its seed split (and the secret's
+fingerprint on the test split; never the secret or a test seed), the time of the run and
+ilkit's version, the reference returns scores are normalized with, each entry's digest, and
+every failure with its full reason. The HTML page is one self-contained file (inline CSS, JS
+and SVG; no server, no network): a table that sorts when a header is clicked, and a plot of
+each entry's score with its CI whiskers on an axis ticked at 0 (random), 0.5 and 1 (expert).
 """
 
 from __future__ import annotations
 
 import csv
+import dataclasses
 import html
 import io
 import json
@@ -17,28 +22,29 @@ from typing import Any
 
 from ilkit.atomic import write_text
 from ilkit.errors import IlkitError
+from ilkit.leaderboard.records import Board, Entry, Estimate, RecordError
 
-FORMAT = "ilkit-leaderboard"
+DIGEST_CHARS = 12
 
 
-def read_board(out: Path) -> dict[str, Any]:
+def read_board(out: Path) -> Board:
     """The board a run wrote into ``out``; a missing or corrupt file is a one-line error."""
     path = out / "leaderboard.json"
     if not path.is_file():
         raise IlkitError(f"{out} has no leaderboard.json (run `ilkit leaderboard run` first)")
     try:
-        board = json.loads(path.read_text(encoding="utf-8"))
+        data = json.loads(path.read_text(encoding="utf-8"))
     except (ValueError, UnicodeDecodeError, RecursionError) as err:
         raise IlkitError(f"{path} is corrupt ({str(err)[:100]}): run the board again") from None
-    if not isinstance(board, dict) or board.get("format") != FORMAT:
-        raise IlkitError(f"{path} is not an ilkit leaderboard: run the board again")
     try:
-        to_markdown(board)  # every field the reports read is there and of its type
-    except (KeyError, TypeError, ValueError, AttributeError, IndexError):
+        return Board.from_json(data)
+    except RecordError as err:
         raise IlkitError(
-            f"{path} is incomplete or from another ilkit version: run the board again"
+            f"{path} is incomplete or from another ilkit version ({err}): run the board again"
         ) from None
-    return board
+
+
+# --- formatting ------------------------------------------------------------------------------
 
 
 def _fmt(value: float | None, digits: int = 3) -> str:
@@ -59,6 +65,16 @@ def _known(value: Any) -> str:
     return f"{value:,}" if isinstance(value, int) else str(value)
 
 
+def _ci(point: float | None, ci: tuple[float, float] | None) -> str:
+    if point is None:
+        return "n/a"
+    return f"{_fmt(point)} [{_fmt(ci[0])}, {_fmt(ci[1])}]" if ci else _fmt(point)
+
+
+def _est(est: Estimate | None) -> str:
+    return _ci(est.point, est.ci) if est else "n/a"
+
+
 def track_label(track: dict[str, Any]) -> str:
     """``offline`` / ``online`` / ``unknown``, and who says so: ``declared`` unless ilkit ran it."""
     if track.get("source") == "reference":
@@ -68,44 +84,44 @@ def track_label(track: dict[str, Any]) -> str:
     return f"{mode} ({track.get('source', 'declared')})"
 
 
-def rank_label(entry: dict[str, Any]) -> str:
-    if entry.get("reference"):
+def rank_label(entry: Entry) -> str:
+    if entry.reference:
         return "ref"
-    return "-" if entry["rank"] is None else str(entry["rank"])
+    return "-" if entry.rank is None else str(entry.rank)
 
 
-def split_line(board: dict[str, Any]) -> str:
-    split = board["split"]
-    return f"Seed split: {split['description']}."
-
-
-def run_line(board: dict[str, Any]) -> str:
-    return f"Run at {board['generated_at']} with ilkit {board.get('ilkit_version', 'unknown')}."
-
-
-def status_label(entry: dict[str, Any]) -> str:
-    if entry["complete"]:
+def status_label(entry: Entry) -> str:
+    if entry.complete:
         return "ok"
-    kinds = sorted({f["kind"] for f in entry["failures"]})
-    return "failed: " + ", ".join(kinds)
+    return "failed: " + ", ".join(sorted({f.kind for f in entry.failures}))
 
 
-def _point(stat: dict[str, Any] | None) -> float | None:
-    return stat["point"] if stat else None
+def split_line(board: Board) -> str:
+    return f"Seed split: {board.split['description']}."
 
 
-def _bounds(stat: dict[str, Any] | None) -> list[float | None]:
-    return stat["ci"] if stat else [None, None]
+def run_line(board: Board) -> str:
+    return f"Run at {board.generated_at} with ilkit {board.ilkit_version}."
 
 
-def grouped_failures(board: dict[str, Any]) -> list[tuple[str, str, list[int], str, str]]:
+def reference_lines(board: Board) -> list[str]:
+    """The reference returns every normalized score uses: 0 = random, 1 = expert."""
+    out = []
+    for t in board.tasks:
+        out.append(
+            f"{t.env_id}: random {_fmt(t.ref_random)}, expert {_fmt(t.ref_expert)} "
+            f"(horizon {t.horizon})"
+        )
+    return out
+
+
+def grouped_failures(board: Board) -> list[tuple[str, str, list[int], str, str]]:
     """``(entry, env_id, seed indices, kind, reason)``: one line per distinct failure."""
     groups: dict[tuple[str, str, str, str], list[int]] = {}
-    for e in board["entries"]:
-        for f in e["failures"]:
-            name = f"{e['name']} run {f['run']}" if f.get("run") else e["name"]
-            key = (name, f["env_id"], f["kind"], str(f["reason"]))
-            groups.setdefault(key, []).append(f["seed_index"])
+    for e in board.entries:
+        for f in e.failures:
+            name = f"{e.name} run {f.run}" if f.run else e.name
+            groups.setdefault((name, f.env_id, f.kind, f.reason), []).append(f.seed_index)
     return [(name, env, seeds, kind, reason) for (name, env, kind, reason), seeds in groups.items()]
 
 
@@ -114,121 +130,130 @@ def _seeds(indices: list[int]) -> str:
     return ("seed " if len(indices) == 1 else "seeds ") + ", ".join(map(str, indices))
 
 
-def rows(board: dict[str, Any]) -> list[dict[str, Any]]:
-    """One flat row per entry (the CSV, Markdown and HTML tables)."""
-    out = []
-    for e in board["entries"]:
-        row: dict[str, Any] = {
-            "rank": rank_label(e),
-            "entry": e["name"],
-            "status": status_label(e),
-            "score": _point(e["score"]),
-            "score_low": _bounds(e["score"])[0],
-            "score_high": _bounds(e["score"])[1],
-            "p_improvement_next": e["p_improvement_next"],
-            "iqm_runs": _point(e["iqm_runs"]),
-            "iqm_runs_low": _bounds(e["iqm_runs"])[0],
-            "iqm_runs_high": _bounds(e["iqm_runs"])[1],
-            "split": board["split"]["name"],
-            "track": track_label(e["track"]),
-            "env_steps": e["track"].get("env_steps"),
-            "expert_queries": e["track"].get("expert_queries"),
-            "demos": e["track"].get("demos"),
-        }
-        for task in board["tasks"]:
-            name = _short(task["env_id"])
-            stats = e["tasks"].get(task["env_id"]) or {}
-            row[f"{name} mean"] = stats.get("mean")
-            row[f"{name} low"] = (stats.get("ci") or [None, None])[0]
-            row[f"{name} high"] = (stats.get("ci") or [None, None])[1]
-            row[f"{name} normalized"] = stats.get("normalized")
-            row[f"{name} failed cells"] = stats.get("n_failed_cells")
-        out.append(row)
-    return out
+# --- the one row model -----------------------------------------------------------------------
 
 
-def to_csv(board: dict[str, Any]) -> str:
-    table = rows(board)
+@dataclasses.dataclass(frozen=True)
+class Field:
+    """One cell of a table: shown ``text``, HTML ``sort`` key, and the CSV's raw ``values``."""
+
+    text: str
+    sort: Any
+    values: dict[str, Any]
+
+
+def _field(text: str, sort: Any, **values: Any) -> Field:
+    return Field(text, sort, values)
+
+
+def _estimate_field(est: Estimate | None, name: str) -> Field:
+    return _field(
+        _est(est),
+        est.point if est else None,
+        **{
+            name: est.point if est else None,
+            f"{name}_low": est.ci[0] if est else None,
+            f"{name}_high": est.ci[1] if est else None,
+        },
+    )
+
+
+def rows(board: Board) -> tuple[list[str], list[list[Field]]]:
+    """``(headers, rows)``: the table every report shows, one row per entry."""
+    runs = any(e.iqm_runs for e in board.entries)
+    headers = ["rank", "entry", "status", "score [95% CI]", "P(> next)"]
+    headers += ["IQM over runs [95% CI]"] if runs else []
+    for t in board.tasks:
+        headers += [f"{_short(t.env_id)} normalized", f"{_short(t.env_id)} return [95% CI]"]
+    headers += ["track", "env steps", "expert queries", "demos", "digest"]
+    table = []
+    for e in board.entries:
+        p = e.p_improvement_next
+        row = [
+            _field(rank_label(e), e.rank, rank=rank_label(e)),
+            _field(e.name, e.name, entry=e.name),
+            _field(status_label(e), status_label(e), status=status_label(e)),
+            _estimate_field(e.score, "score"),
+            _field("" if p is None else f"{p:.2f}", p, p_improvement_next=p),
+        ]
+        if runs:
+            row.append(_estimate_field(e.iqm_runs, "iqm_runs"))
+        for t in board.tasks:
+            name = _short(t.env_id)
+            s = e.tasks.get(t.env_id)
+            norm, mean = (s.normalized, s.mean) if s else (None, None)
+            ci = s.ci if s else None
+            row.append(_field(_fmt(norm), norm, **{f"{name} normalized": norm}))
+            row.append(
+                _field(
+                    _ci(mean, ci),
+                    mean,
+                    **{
+                        f"{name} mean": mean,
+                        f"{name} low": ci[0] if ci else None,
+                        f"{name} high": ci[1] if ci else None,
+                        f"{name} failed cells": s.n_failed_cells if s else None,
+                    },
+                )
+            )
+        tr = e.track
+        row += [
+            _field(track_label(tr), track_label(tr), track=track_label(tr)),
+            _field(_known(tr.get("env_steps")), tr.get("env_steps"), env_steps=tr.get("env_steps")),
+            _field(
+                _known(tr.get("expert_queries")),
+                tr.get("expert_queries"),
+                expert_queries=tr.get("expert_queries"),
+            ),
+            _field(_known(tr.get("demos")), tr.get("demos"), demos=tr.get("demos")),
+            _field(e.digest[:DIGEST_CHARS], e.digest, digest=e.digest),
+        ]
+        table.append(row)
+    return headers, table
+
+
+def to_csv(board: Board) -> str:
+    headers, table = rows(board)
     buffer = io.StringIO()
-    fields = list(table[0]) if table else ["rank", "entry"]
-    writer = csv.DictWriter(buffer, fieldnames=fields, lineterminator="\n")
-    writer.writeheader()
+    writer = csv.writer(buffer, lineterminator="\n")
+    if not table:
+        writer.writerow(["rank", "entry"])
+        return buffer.getvalue()
+    writer.writerow([k for f in table[0] for k in f.values] + ["split"])
     for row in table:
-        writer.writerow({k: "" if v is None else v for k, v in row.items()})
+        values = [v for f in row for v in f.values.values()] + [board.split["name"]]
+        writer.writerow(["" if v is None else v for v in values])
     return buffer.getvalue()
-
-
-def _ci(point: float | None, ci: list[float] | None) -> str:
-    if point is None:
-        return "n/a"
-    return f"{_fmt(point)} [{_fmt(ci[0])}, {_fmt(ci[1])}]" if ci else _fmt(point)
 
 
 def _md_escape(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
-def _p(value: float | None) -> str:
-    return "" if value is None else f"{value:.2f}"
-
-
-def statistics_lines(board: dict[str, Any]) -> list[str]:
-    return [f"- {text}" for text in board["statistics"].values()]
-
-
-def to_markdown(board: dict[str, Any]) -> str:
-    cfg = board["config"]
-    tasks = [t["env_id"] for t in board["tasks"]]
-    runs = any(e["iqm_runs"] for e in board["entries"])
-    head = [
-        "rank",
-        "entry",
-        "score [95% CI]",
-        "P(> next)",
-        *(["IQM over runs [95% CI]"] if runs else []),
-        *[f"{_short(t)} return [95% CI]" for t in tasks],
-        "track",
-        "env steps",
-        "expert queries",
-        "demos",
-        "status",
-    ]
+def to_markdown(board: Board) -> str:
+    headers, table = rows(board)
+    cfg = board.config
     lines = [
         "# ilkit leaderboard",
         "",
         split_line(board),
         run_line(board),
         "",
-        f"{len(board['entries'])} entries x {len(tasks)} tasks x {cfg['seeds']} seeds x "
-        f"{cfg['episodes']} episodes. Ranked by {board['rank_basis']}. "
+        f"{len(board.entries)} entries x {len(board.tasks)} tasks x {cfg['seeds']} seeds x "
+        f"{cfg['episodes']} episodes. Ranked by {board.rank_basis}. "
         "`ref` rows are references the operator added, not ranked.",
         "",
-        *statistics_lines(board),
+        *[f"- {text}" for text in board.statistics.values()],
         "",
-        "| " + " | ".join(head) + " |",
-        "|" + "|".join("---" for _ in head) + "|",
+        "Reference returns (normalized score 0 = random, 1 = expert):",
+        "",
+        *[f"- {line}" for line in reference_lines(board)],
+        "",
+        "| " + " | ".join(headers) + " |",
+        "|" + "|".join("---" for _ in headers) + "|",
     ]
-    for e in board["entries"]:
-        cells = [
-            rank_label(e),
-            _md_escape(e["name"]),
-            _ci(_point(e["score"]), e["score"] and e["score"]["ci"]),
-            _p(e["p_improvement_next"]),
-        ]
-        if runs:
-            cells.append(_ci(_point(e["iqm_runs"]), e["iqm_runs"] and e["iqm_runs"]["ci"]))
-        for t in tasks:
-            stats = e["tasks"].get(t) or {}
-            cells.append(_ci(stats.get("mean"), stats.get("ci")))
-        tr = e["track"]
-        cells += [
-            track_label(tr),
-            _known(tr.get("env_steps")),
-            _known(tr.get("expert_queries")),
-            _known(tr.get("demos")),
-            _md_escape(status_label(e)),
-        ]
-        lines.append("| " + " | ".join(cells) + " |")
+    for row in table:
+        lines.append("| " + " | ".join(_md_escape(f.text) for f in row) + " |")
     failures = grouped_failures(board)
     if failures:
         lines += ["", "## Failed cells", ""]
@@ -239,54 +264,55 @@ def to_markdown(board: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _svg_plot(board: dict[str, Any]) -> str:
-    """Horizontal points with CI whiskers: the score each entry is ranked by."""
-    points = []
-    for e in board["entries"]:
-        if e["score"]:
-            points.append((e["name"], e["score"]["point"], *e["score"]["ci"]))
+# --- the HTML page ---------------------------------------------------------------------------
+
+TICKS = (0.0, 0.5, 1.0)
+
+
+def _svg_plot(board: Board) -> str:
+    """Each entry's score (ranked by) with its CI whiskers, on an axis ticked at 0, 0.5, 1."""
+    points = [(e.name, e.score.point, *e.score.ci) for e in board.entries if e.score]
     if not points:
         return "<p>No entry has a score to plot (the tasks lack reference returns).</p>"
-    refs = (0.0, 1.0)  # random and expert on the normalized scale
-    lo = min([p[2] for p in points] + list(refs))
-    hi = max([p[3] for p in points] + list(refs))
-    lo, hi = (lo - 0.5, hi + 0.5) if hi == lo else (lo - 0.05 * (hi - lo), hi + 0.05 * (hi - lo))
-    left, width, row_h = 180, 420, 26
-    height = row_h * len(points) + 70
+    lo = min([p[2] for p in points] + [0.0])
+    hi = max([p[3] for p in points] + [1.0])
+    pad = 0.05 * (hi - lo)
+    lo, hi = lo - pad, hi + pad
+    left, width, row_h, top = 180, 460, 26, 28
+    axis_y = top + row_h * len(points)
+    height = axis_y + 44
     x = lambda v: left + (v - lo) / (hi - lo) * width  # noqa: E731
     parts = [
-        f'<svg id="plot" xmlns="http://www.w3.org/2000/svg" width="{left + width + 20}" '
+        f'<svg id="plot" xmlns="http://www.w3.org/2000/svg" width="{left + width + 30}" '
         f'height="{height}" role="img" aria-label="scores with 95% CIs">'
     ]
+    for tick, label in zip(TICKS, ("0 random", "0.5", "1 expert"), strict=True):
+        dash = ' stroke-dasharray="4 3"' if tick != 0.5 else ""
+        parts.append(
+            f'<line class="tick" x1="{x(tick):.1f}" x2="{x(tick):.1f}" y1="{top - 12}" '
+            f'y2="{axis_y + 4}" stroke="#bbb"{dash}/>'
+            f'<text x="{x(tick):.1f}" y="{axis_y + 18}" text-anchor="middle">{label}</text>'
+        )
     for i, (name, point, low, high) in enumerate(points):
-        y = 34 + i * row_h
+        y = top + i * row_h
+        x_lo, x_hi = x(low), x(high)
         parts.append(
             f'<text x="{left - 8}" y="{y + 4}" text-anchor="end">{html.escape(name)}</text>'
-            f'<line x1="{x(low):.1f}" x2="{x(high):.1f}" y1="{y}" y2="{y}" '
-            f'stroke="#4477aa" stroke-width="3"/>'
-            f'<circle cx="{x(point):.1f}" cy="{y}" r="5" fill="#223355">'
-            f"<title>{html.escape(name)}: {_fmt(point)} [{_fmt(low)}, {_fmt(high)}]"
-            "</title></circle>"
+            f'<circle cx="{x(point):.1f}" cy="{y}" r="4" fill="#fff" stroke="#223355" '
+            f'stroke-width="2"><title>{html.escape(name)}: {_fmt(point)} '
+            f"[{_fmt(low)}, {_fmt(high)}]</title></circle>"
+            f'<g class="whisker" stroke="#4477aa" stroke-width="2">'
+            f'<line x1="{x_lo:.1f}" x2="{x_hi:.1f}" y1="{y}" y2="{y}"/>'
+            f'<line x1="{x_lo:.1f}" x2="{x_lo:.1f}" y1="{y - 7}" y2="{y + 7}"/>'
+            f'<line x1="{x_hi:.1f}" x2="{x_hi:.1f}" y1="{y - 7}" y2="{y + 7}"/></g>'
         )
-    axis_y = height - 30
-    for ref, label in zip(refs, ("random", "expert"), strict=False):
-        parts.append(
-            f'<line x1="{x(ref):.1f}" x2="{x(ref):.1f}" y1="16" y2="{axis_y - 8}" '
-            f'stroke="#bbb" stroke-dasharray="4 3"/>'
-            f'<text x="{x(ref):.1f}" y="11" text-anchor="middle">{label}</text>'
-        )
-    title = "mean normalized score"
     parts.append(
-        f'<text x="{left + width / 2:.0f}" y="{height - 4}" text-anchor="middle">'
-        f"{title} (95% CI)</text>"
-    )
-    parts.append(
-        f'<line x1="{left}" x2="{left + width}" y1="{axis_y - 8}" y2="{axis_y - 8}" '
+        f'<line x1="{left}" x2="{left + width}" y1="{axis_y + 4}" y2="{axis_y + 4}" '
         'stroke="#999"/>'
-        f'<text x="{left}" y="{axis_y + 4}">{_fmt(lo)}</text>'
-        f'<text x="{left + width}" y="{axis_y + 4}" text-anchor="end">{_fmt(hi)}</text>'
+        f'<text x="{left + width / 2:.0f}" y="{height - 4}" text-anchor="middle">'
+        "mean normalized score (95% CI): 0 and 1 are the reference returns listed above</text>"
+        "</svg>"
     )
-    parts.append("</svg>")
     return "".join(parts)
 
 
@@ -319,27 +345,14 @@ th, td { border: 1px solid #ccc; padding: 4px 8px; text-align: left; white-space
 th { background: #eef; cursor: pointer; user-select: none; }
 th[data-order=asc]::after { content: " \\25B2"; } th[data-order=desc]::after { content: " \\25BC"; }
 tr.failed td { color: #a33; }
+#failures li { white-space: pre-wrap; word-break: break-word; max-width: 70em; }
 svg text { font-size: 12px; }
 """
 
 
-def to_html(board: dict[str, Any]) -> str:
-    cfg = board["config"]
-    tasks = [t["env_id"] for t in board["tasks"]]
-    runs = any(e["iqm_runs"] for e in board["entries"])
-    head = [
-        "Rank",
-        "Entry",
-        "Score",
-        "P(> next)",
-        *(["IQM over runs"] if runs else []),
-        *[_short(t) for t in tasks],
-        "Track",
-        "Env steps",
-        "Expert queries",
-        "Demos",
-        "Status",
-    ]
+def to_html(board: Board) -> str:
+    headers, table = rows(board)
+    cfg = board.config
     out = [
         '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">',
         "<title>ilkit leaderboard</title>",
@@ -347,45 +360,29 @@ def to_html(board: dict[str, Any]) -> str:
         "<h1>ilkit leaderboard</h1>",
         f'<p id="split"><b>{html.escape(split_line(board))}</b></p>',
         f'<p id="run">{html.escape(run_line(board))}</p>',
-        f"<p>{len(board['entries'])} entries &times; {len(tasks)} tasks &times; "
+        f"<p>{len(board.entries)} entries &times; {len(board.tasks)} tasks &times; "
         f"{cfg['seeds']} seeds &times; {cfg['episodes']} episodes. "
-        f"Ranked by {html.escape(board['rank_basis'])}; <b>ref</b> rows are references the "
+        f"Ranked by {html.escape(board.rank_basis)}; <b>ref</b> rows are references the "
         "operator added, not ranked. Click a column header to sort.</p>",
         '<ul id="statistics">',
-        *[f"<li>{html.escape(text)}</li>" for text in board["statistics"].values()],
+        *[f"<li>{html.escape(text)}</li>" for text in board.statistics.values()],
+        "</ul>",
+        "<p>Reference returns (normalized score 0 = random, 1 = expert):</p>",
+        '<ul id="references">',
+        *[f"<li>{html.escape(line)}</li>" for line in reference_lines(board)],
         "</ul>",
         '<table id="board"><thead><tr>',
+        *[f"<th>{html.escape(h)}</th>" for h in headers],
+        "</tr></thead><tbody>",
     ]
-    out += [f"<th>{html.escape(h)}</th>" for h in head]
-    out.append("</tr></thead><tbody>")
-
-    def td(text: str, sort: Any) -> str:
-        key = "" if sort is None else str(sort)
-        return f'<td data-sort="{html.escape(key)}">{html.escape(text)}</td>'
-
-    for e in board["entries"]:
-        cls = "" if e["complete"] else ' class="failed"'
-        cells = [
-            td(rank_label(e), e["rank"]),
-            td(e["name"], e["name"]),
-            td(_ci(_point(e["score"]), e["score"] and e["score"]["ci"]), _point(e["score"])),
-            td(_p(e["p_improvement_next"]), e["p_improvement_next"]),
-        ]
-        if runs:
-            iqm = e["iqm_runs"]
-            cells.append(td(_ci(_point(iqm), iqm and iqm["ci"]), _point(iqm)))
-        for t in tasks:
-            stats = e["tasks"].get(t) or {}
-            cells.append(td(_ci(stats.get("mean"), stats.get("ci")), stats.get("mean")))
-        tr = e["track"]
-        cells += [
-            td(track_label(tr), track_label(tr)),
-            td(_known(tr.get("env_steps")), tr.get("env_steps")),
-            td(_known(tr.get("expert_queries")), tr.get("expert_queries")),
-            td(_known(tr.get("demos")), tr.get("demos")),
-            td(status_label(e), status_label(e)),
-        ]
-        out.append(f"<tr{cls}>" + "".join(cells) + "</tr>")
+    for entry, row in zip(board.entries, table, strict=True):
+        cls = "" if entry.complete else ' class="failed"'
+        cells = "".join(
+            f'<td data-sort="{html.escape("" if f.sort is None else str(f.sort))}">'
+            f"{html.escape(f.text)}</td>"
+            for f in row
+        )
+        out.append(f"<tr{cls}>{cells}</tr>")
     out.append("</tbody></table>")
     out.append("<h2>Scores with 95% confidence intervals</h2>")
     out.append(_svg_plot(board))
@@ -402,7 +399,7 @@ def to_html(board: dict[str, Any]) -> str:
     return "\n".join(out) + "\n"
 
 
-def write_reports(board: dict[str, Any], out: Path) -> dict[str, Path]:
+def write_reports(board: Board, out: Path) -> dict[str, Path]:
     """Write ``leaderboard.{json,csv,md,html}`` into ``out``, each atomically."""
     paths = {
         "json": out / "leaderboard.json",
@@ -410,7 +407,7 @@ def write_reports(board: dict[str, Any], out: Path) -> dict[str, Path]:
         "md": out / "leaderboard.md",
         "html": out / "leaderboard.html",
     }
-    write_text(paths["json"], json.dumps(board, indent=2, default=str) + "\n")
+    write_text(paths["json"], json.dumps(board.to_json(), indent=2) + "\n")
     write_text(paths["csv"], to_csv(board))
     write_text(paths["md"], to_markdown(board))
     write_text(paths["html"], to_html(board))

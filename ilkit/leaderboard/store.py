@@ -1,7 +1,9 @@
 """Cell results on disk: one JSON file per (submission, task, seed), each written atomically.
 
 A cell file appears complete or not at all (:func:`ilkit.atomic.write_json`), so a run that is
-killed at any moment leaves only whole cells, and the next run skips them.
+killed at any moment leaves only whole cells, and the next run skips them. Cells are
+:class:`~ilkit.leaderboard.records.Cell` records; a file that does not parse as one is treated
+as absent (evaluated again).
 """
 
 from __future__ import annotations
@@ -11,10 +13,10 @@ import fcntl
 import json
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 from ilkit.atomic import write_json
 from ilkit.errors import IlkitError
+from ilkit.leaderboard.records import Cell, RecordError
 
 
 class CellStore:
@@ -28,21 +30,19 @@ class CellStore:
         folder = self.root / submission / env_id.split("/")[-1]
         return (folder / run if run else folder) / f"seed-{seed_index}.json"
 
-    def get(
-        self, submission: str, env_id: str, seed_index: int, run: str = ""
-    ) -> dict[str, Any] | None:
+    def get(self, submission: str, env_id: str, seed_index: int, run: str = "") -> Cell | None:
         path = self.path(submission, env_id, seed_index, run)
         try:
-            cell = json.loads(path.read_text(encoding="utf-8"))
+            return Cell.from_json(json.loads(path.read_text(encoding="utf-8")))
         except FileNotFoundError:
             return None
-        except (json.JSONDecodeError, UnicodeDecodeError):
+        except (ValueError, UnicodeDecodeError, RecordError):
             return None  # cannot happen with atomic writes; evaluate such a cell again
-        return cell if isinstance(cell, dict) else None
 
-    def put(self, cell: dict[str, Any]) -> None:
-        run = cell.get("run", "")
-        write_json(self.path(cell["submission"], cell["env_id"], cell["seed_index"], run), cell)
+    def put(self, cell: Cell) -> None:
+        write_json(
+            self.path(cell.submission, cell.env_id, cell.seed_index, cell.run), cell.to_json()
+        )
 
 
 @contextlib.contextmanager

@@ -12,6 +12,7 @@ import pytest
 
 from ilkit.envs import tasks
 from ilkit.leaderboard.leaderboard import BoardConfig, build_board
+from ilkit.leaderboard.records import Cell
 from ilkit.leaderboard.reports import write_reports
 from ilkit.leaderboard.store import CellStore
 from ilkit.leaderboard.submissions import Submission
@@ -37,23 +38,25 @@ def _board(out: Path, monkeypatch) -> dict:
         for k in range(3):
             returns = None if mean is None else (mean + rng.normal(0, 5, 4)).tolist()
             store.put(
-                {
-                    "submission": name,
-                    "env_id": CARTPOLE,
-                    "seed_index": k,
-                    "episodes": 4,
-                    "digest": "d",
-                    "status": "failed" if mean is None else "ok",
-                    "returns": returns,
-                    "mean": None if mean is None else float(np.mean(returns)),
-                    "failure_kind": "timeout" if mean is None else None,
-                    "reason": "wall-clock limit: stopped after 5 s" if mean is None else None,
-                    "training": {"offline": name == "alpha", "env_steps": 6000},
-                }
+                Cell.from_json(
+                    {
+                        "submission": name,
+                        "env_id": CARTPOLE,
+                        "seed_index": k,
+                        "episodes": 4,
+                        "digest": "d",
+                        "status": "failed" if mean is None else "ok",
+                        "returns": returns,
+                        "mean": None if mean is None else float(np.mean(returns)),
+                        "failure_kind": "timeout" if mean is None else None,
+                        "reason": "wall-clock limit: stopped after 5 s" if mean is None else None,
+                        "training": {"offline": name == "alpha", "env_steps": 6000},
+                    }
+                )
             )
     board = build_board(store, subs, BoardConfig(envs=(CARTPOLE,), episodes=4, seeds=3))
     write_reports(board, out)
-    return board
+    return board.to_json()
 
 
 def _driver(tmp_path: Path):
@@ -97,7 +100,7 @@ def test_leaderboard_html_shows_rows_and_sorts_on_click(tmp_path, monkeypatch):
         assert "offline" in rows[0].text and "6,000" in rows[0].text  # track: steps summed
 
         header = driver.find_elements(By.CSS_SELECTOR, "#board th")
-        entry_header = next(h for h in header if h.text.startswith("Entry"))
+        entry_header = next(h for h in header if h.text.startswith("entry"))
         entry_header.click()
         after = [
             r.find_elements(By.TAG_NAME, "td")[1].text
@@ -111,7 +114,7 @@ def test_leaderboard_html_shows_rows_and_sorts_on_click(tmp_path, monkeypatch):
         ]
         assert after == sorted(names, reverse=True)
         # Numeric sort on the task column, failed (empty) cells last.
-        task_header = next(h for h in header if h.text.startswith("CartPole"))
+        task_header = next(h for h in header if h.text.startswith("CartPole-v0 return"))
         task_header.click()
         after = [
             r.find_elements(By.TAG_NAME, "td")[1].text

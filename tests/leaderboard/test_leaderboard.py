@@ -91,10 +91,12 @@ def test_board_ranks_tracks_failures_and_reports(tmp_path, references):
 
     # Ranks on the mean normalized score: good and the SB3 zip of the same policy tie; evil,
     # whose every cell failed, scores the random policy's 0: above bad (worse than random),
-    # below every entry better than random. The rejected archive is listed, not ranked.
+    # below every entry better than random. The rejected archive ranks the same way as the
+    # entry that failed to load (issue 28: failed entries rank consistently): tied at 0.
     assert entries["good"]["rank"] == entries["zoo"]["rank"] == 1
-    assert entries["weak"]["rank"] == 3 and entries["evil"]["rank"] == 4
-    assert entries["bad"]["rank"] == 5 and entries["sneaky"]["rank"] is None
+    assert entries["weak"]["rank"] == 3
+    assert entries["evil"]["rank"] == entries["sneaky"]["rank"] == 4
+    assert entries["bad"]["rank"] == 6
     good = entries["good"]
     assert good["score"]["point"] == pytest.approx(1.0)
     assert good["tasks"][CARTPOLE]["mean"] == 500.0 and good["tasks"][CARTPOLE]["n_episodes"] == 12
@@ -103,6 +105,7 @@ def test_board_ranks_tracks_failures_and_reports(tmp_path, references):
     assert entries["evil"]["score"]["point"] == 0.0 and entries["bad"]["score"]["point"] < 0
     assert good["p_improvement_next"] == 0.5  # identical to zoo
     assert entries["weak"]["p_improvement_next"] == 1.0  # every weak cell beats a failed one
+    assert entries["evil"]["p_improvement_next"] is None  # two failures compare nothing
 
     # The same validation seeds as evaluate(): the board reproduces an in-process evaluation.
     weak_returns = [

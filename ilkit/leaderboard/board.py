@@ -1,0 +1,207 @@
+"""The board from the stored cells, in three steps: statistics (per entry and task, from the
+cells), ranking (scores, ranks, P(> next)), serialisation (:class:`~ilkit.leaderboard.records.
+Board`). It reads only cells and submissions, so re-rendering a finished board gives the same
+board: every bootstrap is seeded (:mod:`ilkit.leaderboard.stats`)."""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from typing import Any
+
+import numpy as np
+
+from ilkit.envs.tasks import spec
+from ilkit.leaderboard.config import BoardConfig
+from ilkit.leaderboard.records import Board, Entry, Estimate, Failure, TaskInfo, TaskStats
+from ilkit.leaderboard.stats import (
+    bootstrap_mean_ci,
+    iqm_with_ci,
+    mean_with_ci,
+    probability_of_improvement,
+)
+from ilkit.leaderboard.store import CellStore
+from ilkit.leaderboard.submissions import TRAINING_FIELDS, Submission
+
+STATISTICS = {
+    "score": "Score: the entry's mean normalized score, (return - random) / (expert - random), "
+    "over all its (task, seed, episode) cells; a failed cell counts as the random policy's 0.",
+    "ci": "95% CI: a seeded stratified bootstrap of that mean (cells resampled within each "
+    "task, percentile interval): the same cells always give the same interval.",
+    "p_improvement": "P(> next): rliable's probability of improvement, the chance that a cell "
+    "of this entry beats a cell of the next-ranked entry on the same task, averaged over tasks.",
+    "iqm_runs": "IQM over runs: for an entry that submits several training runs (runs/), "
+    "rliable's interquartile mean of the per-run scores, with its stratified bootstrap CI.",
+    "track": "Track: what the entry says it used (offline, env steps, expert queries, demos); "
+    "'declared' means ilkit did not produce the run and nobody checked it.",
+    "failures": "Failed entries rank like any other: a submission that cannot be loaded, or is "
+    "refused, scores 0 on every cell; references are shown, never ranked.",
+}
+
+
+@dataclasses.dataclass
+class _Scored:
+    """An entry with the matrices its statistics come from."""
+
+    entry: Entry
+    cells: np.ndarray
+    """``(runs x seeds, tasks)`` normalized cell scores, failures at 0."""
+    per_run: np.ndarray
+    """``(runs, tasks)`` mean normalized score per run."""
+    evaluated: int
+    """Cells that were evaluated successfully."""
+
+
+def build_board(store: CellStore, subs: list[Submission], config: BoardConfig) -> Board:
+    """Statistics and ranks from the stored cells of the current entries."""
+    tasks = [
+        TaskInfo(env_id, spec(env_id).horizon, spec(env_id).ref_random_return,
+                 spec(env_id).ref_expert_return)
+        for env_id in config.envs
+    ]  # fmt: skip
+    normalized = all(t.has_refs for t in tasks)
+    scored = [statistics(store, sub, tasks, config, normalized) for sub in subs]
+    if normalized:
+        rank(scored)
+    entries = sorted(
+        (s.entry for s in scored),
+        key=lambda e: (
+            e.reference,
+            e.rank is None,
+            e.rank or 0,
+            -(e.score.point if e.score else -np.inf),
+            e.name,
+        ),
+    )
+    basis = (
+        "mean normalized score over all (task, seed, episode) cells, failures counted as 0"
+        if normalized
+        else "none: "
+        + ", ".join(t.env_id for t in tasks if not t.has_refs)
+        + " has no reference returns (run `ilkit expert references`)"
+    )
+    return Board(
+        generated_at=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        ilkit_version=_version(),
+        split={**config.split.to_dict(), "description": config.split.description},
+        config=config.to_json(),
+        rank_basis=basis,
+        statistics=STATISTICS,
+        tasks=tasks,
+        entries=entries,
+    )
+
+
+# --- statistics ------------------------------------------------------------------------------
+
+
+def statistics(
+    store: CellStore, sub: Submission, tasks: list[TaskInfo], config: BoardConfig, normalized: bool
+) -> _Scored:
+    """Per-task returns and normalized scores of one entry; a failed cell scores 0 (random)."""
+    runs = list(sub.runs) or [""]
+    n = config.seeds
+    cells = np.zeros((len(runs) * n, len(tasks)))
+    per_run = np.zeros((len(runs), len(tasks)))
+    failures: list[Failure] = []
+    stats: dict[str, TaskStats] = {}
+    trainings: list[dict[str, Any]] = []
+    evaluated = 0
+    for t, task in enumerate(tasks):
+        returns: list[float] = []
+        failed = 0
+        for r, run in enumerate(runs):
+            for k in range(n):
+                c = store.get(sub.name, task.env_id, k, run)
+                if config.matches(c, sub.digest) and c.ok:
+                    returns += c.returns
+                    evaluated += 1
+                    if normalized:
+                        cells[r * n + k, t] = task.normalize(c.mean)
+                    continue
+                failed += 1
+                kind = (c.failure_kind if c else None) or "not evaluated"
+                reason = (c.reason if c else None) or "not evaluated"
+                failures.append(Failure(task.env_id, run, k, kind, reason))
+            first = store.get(sub.name, task.env_id, 0, run)
+            if first is not None and first.training is not None:
+                trainings.append(first.training)  # tasks without a policy say nothing
+            per_run[r, t] = cells[r * n : (r + 1) * n, t].mean()
+        if returns:
+            mean, lo, hi = bootstrap_mean_ci(returns)
+            stats[task.env_id] = TaskStats(
+                failed, len(returns), mean, (lo, hi), float(np.std(returns)),
+                float(cells[:, t].mean()) if normalized else None,
+            )  # fmt: skip
+        else:
+            normalized_score = float(cells[:, t].mean()) if normalized else None
+            stats[task.env_id] = TaskStats(failed, 0, normalized=normalized_score)
+    source = (
+        "reference" if sub.reference else ("ilkit" if sub.name in config.verified else "declared")
+    )
+    entry = Entry(
+        name=sub.name,
+        digest=sub.digest,
+        reference=sub.reference,
+        runs=[r for r in runs if r],
+        tasks=stats,
+        failures=failures,
+        complete=not failures,
+        track={**track(trainings), "source": source},
+        error=sub.error,
+    )
+    return _Scored(entry, cells, per_run, evaluated)
+
+
+def track(trainings: list[dict[str, Any]]) -> dict[str, Any]:
+    """What an entry used, over its policies; None where any policy does not say."""
+    out: dict[str, Any] = {}
+    for key in TRAINING_FIELDS:
+        values = [t.get(key) for t in trainings]
+        if not values or any(v is None for v in values):
+            out[key] = None
+        elif key == "offline":
+            out[key] = (
+                all(v is True for v in values) if all(isinstance(v, bool) for v in values) else None
+            )
+        else:
+            ok = all(isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in values)
+            out[key] = sum(values) if ok else None
+    return out
+
+
+# --- ranking ---------------------------------------------------------------------------------
+
+
+def rank(scored: list[_Scored]) -> None:
+    """Scores with CIs for every entry; ranks for the submissions (references are shown, never
+    ranked), ties sharing a rank; P(> next) between adjacent ranks. A submission that failed
+    to load or was refused is ranked like any other, on its cells' 0 scores."""
+    by_name = {s.entry.name: s for s in scored}
+    estimates = mean_with_ci({s.entry.name: s.cells for s in scored})
+    iqms = iqm_with_ci({s.entry.name: s.per_run for s in scored if len(s.per_run) > 1})
+    for s in scored:
+        point, lo, hi = estimates[s.entry.name]
+        s.entry.score = Estimate(point, (lo, hi))
+        if s.entry.name in iqms:
+            point, lo, hi = iqms[s.entry.name]
+            s.entry.iqm_runs = Estimate(point, (lo, hi), runs=len(s.per_run))
+    ranked = sorted(
+        (s.entry for s in scored if not s.entry.reference),
+        key=lambda e: (-e.score.point, e.name),
+    )
+    previous: Entry | None = None
+    for position, e in enumerate(ranked, start=1):
+        same = previous is not None and e.score.point == previous.score.point
+        e.rank = previous.rank if same else position
+        previous = e
+    for better, worse in zip(ranked, ranked[1:], strict=False):
+        a, b = by_name[better.name], by_name[worse.name]
+        if a.evaluated or b.evaluated:  # two entries with no evaluated cell compare nothing
+            better.p_improvement_next = probability_of_improvement(a.cells, b.cells)
+
+
+def _version() -> str:
+    import ilkit
+
+    return ilkit.__version__
