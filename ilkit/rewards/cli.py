@@ -18,8 +18,19 @@ def reward() -> None:
               "'module:id' imports the module that registers it.")  # fmt: skip
 @click.option("--coverage", type=click.Choice(["uniform", "expert"]), default="uniform",
               show_default=True, help="EPIC's coverage distribution over states.")  # fmt: skip
+@click.option("--retrain-steps", type=click.IntRange(min=1), default=None,
+              help="Non-tabular tasks: SB3 steps to re-optimise a policy on it.")  # fmt: skip
+@click.option("--seed", type=click.IntRange(0, 2**31 - 1), default=0, show_default=True,
+              help="Seed of the re-training (non-tabular tasks).")  # fmt: skip
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
-def evaluate_cmd(reward_dir: Path, env_id: str | None, coverage: str, as_json: bool) -> None:
+def evaluate_cmd(
+    reward_dir: Path,
+    env_id: str | None,
+    coverage: str,
+    retrain_steps: int | None,
+    seed: int,
+    as_json: bool,
+) -> None:
     """Score REWARD (a reward artifact directory): EPIC distance to the hidden reward, true
     normalized return of a policy re-optimised on it, and (tabular) the feature-expectation
     gap. Exact on tabular tasks."""
@@ -31,14 +42,20 @@ def evaluate_cmd(reward_dir: Path, env_id: str | None, coverage: str, as_json: b
     env_id = env_id or learned.env_id
     if not env_id:
         raise RewardEvaluationError(f"{reward_dir} names no task: pass --env")
-    result = evaluate_reward(learned, env_id, coverage=coverage)
+    result = evaluate_reward(
+        learned, env_id, coverage=coverage, retrain_steps=retrain_steps, seed=seed
+    )
     if as_json:
         echo_json(result)
         return
     norm = result["normalized_return"]
+    norm_text = "n/a" if norm is None else f"{norm:.4f}"
+    if result["epic"] is None:
+        click.echo(f"{result['env_id']}: re-optimised normalized return {norm_text} "
+                   f"({result['retraining']}); EPIC not measured")  # fmt: skip
+        return
     click.echo(
         f"{result['env_id']}: EPIC {result['epic']:.4f} (coverage {coverage}, exact), "
-        f"re-optimised normalized return "
-        f"{'n/a' if norm is None else f'{norm:.4f}'}, "
+        f"re-optimised normalized return {norm_text}, "
         f"feature gap {result['feature_gap_l1']:.4f}"
     )

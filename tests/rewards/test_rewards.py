@@ -165,5 +165,24 @@ def test_cli_reward_evaluate_json_and_errors(tmp_path):
     assert out.exit_code == 0 and "normalized return 1.0000" in out.output, out.output
     out = CliRunner().invoke(cli, ["reward", "evaluate", str(tmp_path / "r"), "--env",
                                    "ilkit/Pendulum-v0"])  # fmt: skip
-    assert out.exit_code == 1 and "not tabular" in out.output
-    assert isinstance(RewardEvaluationError("x"), Exception)
+    assert out.exit_code == 1 and "--retrain-steps" in out.output
+
+
+def test_non_tabular_task_is_re_optimised_with_sb3_on_the_learned_reward(tmp_path):
+    """Plumbing only (a tiny budget): SAC trains on the wrapper, evaluate scores it."""
+    import torch as th
+    from imitation.rewards.reward_nets import BasicRewardNet
+
+    env = gym.make("ilkit/Pendulum-v0")
+    net = BasicRewardNet(env.observation_space, env.action_space, hid_sizes=[4])
+    th.manual_seed(0)
+    from_reward_net(net, kind="gail_logit").save(tmp_path / "r", env_id="ilkit/Pendulum-v0",
+                                                 training={})  # fmt: skip
+    out = CliRunner().invoke(cli, ["reward", "evaluate", str(tmp_path / "r"), "--json",
+                                   "--retrain-steps", "200"])  # fmt: skip
+    assert out.exit_code == 0, out.output
+    result = json.loads(out.output[out.output.index("{") :])
+    assert result["epic"] is None and "SAC, 200 env steps" in result["retraining"]
+    assert isinstance(result["normalized_return"], float)
+    with pytest.raises(RewardEvaluationError, match="positive integer"):
+        evaluate_reward(load_reward(tmp_path / "r"), "ilkit/Pendulum-v0", retrain_steps=0)
