@@ -226,6 +226,151 @@ def check(path: Path, as_json: bool) -> None:
     click.echo(f"{path} is accepted by the board (digest {found['digest'][:12]})")
 
 
+_ENVS = click.option(
+    "--envs",
+    "envs",
+    required=True,
+    multiple=True,
+    callback=_task_ids,
+    help="Task ids, comma-separated or repeated.",
+)
+_SECRET = click.option(
+    "--test-secret-file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="The board's secret [default: $ILKIT_TEST_SECRET, else the platform's file: "
+    "ROOT/source/test-secret.txt (Gradescope), ROOT/input/ref/test-secret.txt (Codabench)].",
+)
+
+
+@leaderboard.command("grade")
+@_ENVS
+@click.option(
+    "--platform",
+    type=click.Choice(["gradescope", "codabench"]),
+    default="gradescope",
+    show_default=True,
+    help="Whose directory layout and result format.",
+)
+@click.option(
+    "--root",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="The platform's root [default: /autograder (Gradescope), /app (Codabench)].",
+)
+@_SECRET
+@click.option("--episodes", default=10, show_default=True, type=click.IntRange(min=1))
+@click.option("--seeds", default=5, show_default=True, type=click.IntRange(min=1))
+@click.option(
+    "--timeout", "timeout_s", default=600.0, show_default=True,
+    type=click.FloatRange(min=0, min_open=True),
+)  # fmt: skip
+@click.option("--memory-mb", default=2048, show_default=True, type=click.IntRange(min=1024))
+@click.option(
+    "--max-score",
+    default=1.0,
+    show_default=True,
+    type=click.FloatRange(min=0, min_open=True),
+    help="Gradescope points per task (earned: max-score x normalized score, clipped to [0, 1]).",
+)
+def grade(
+    envs: tuple[str, ...],
+    platform: str,
+    root: Path | None,
+    test_secret_file: Path | None,
+    episodes: int,
+    seeds: int,
+    timeout_s: float,
+    memory_mb: int,
+    max_score: float,
+) -> None:
+    """Grade one submission on the secret test split, inside a grading platform.
+
+    \b
+    Gradescope: ROOT/submission in, ROOT/results/results.json out (score, one test per
+    task with name, score, max_score and output, and leaderboard entries).
+    Codabench (a scoring program): ROOT/input/res in, ROOT/output/scores.json out.
+    The submission is scored exactly as `ilkit leaderboard run` scores it. The secret
+    comes from the platform's side, never from the submission. `ilkit leaderboard
+    autograder` writes Gradescope's autograder zip.
+
+    \b
+    Example (what run_autograder calls):
+      ilkit leaderboard grade --envs ilkit/CartPole-v0 \\
+          --test-secret-file /autograder/source/test-secret.txt
+    """
+    from ilkit.leaderboard.grading import DEFAULT_ROOT, grade_codabench, grade_gradescope
+
+    options = dict(
+        episodes=episodes,
+        seeds=seeds,
+        timeout_s=timeout_s,
+        memory_mb=memory_mb,
+        log=lambda m: click.echo(m, err=True),
+    )
+    root = root or DEFAULT_ROOT[platform]
+    if platform == "gradescope":
+        path = grade_gradescope(root, envs, test_secret_file, max_score=max_score, **options)
+    else:
+        path = grade_codabench(root, envs, test_secret_file, **options)
+    click.echo(f"wrote {path}", err=True)
+
+
+@leaderboard.command("autograder")
+@_ENVS
+@click.option(
+    "--test-secret-file",
+    required=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="The board's secret (Gradescope: packed into the autograder, never shown to students).",
+)
+@click.option(
+    "--out",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The zip to write.",
+)
+@click.option(
+    "--platform",
+    type=click.Choice(["gradescope", "codabench"]),
+    default="gradescope",
+    show_default=True,
+    help="Gradescope's autograder zip, or Codabench's scoring program.",
+)
+@click.option("--episodes", default=10, show_default=True, type=click.IntRange(min=1))
+@click.option("--seeds", default=5, show_default=True, type=click.IntRange(min=1))
+@click.option(
+    "--timeout", "timeout_s", default=600.0, show_default=True,
+    type=click.FloatRange(min=0, min_open=True),
+)  # fmt: skip
+@click.option("--memory-mb", default=2048, show_default=True, type=click.IntRange(min=1024))
+@click.option(
+    "--install",
+    default=None,
+    help="What setup.sh pip-installs [default: torch==2.13.0 and this ilkit version].",
+)
+def autograder(
+    envs: tuple[str, ...],
+    test_secret_file: Path,
+    out: Path,
+    platform: str,
+    episodes: int,
+    seeds: int,
+    timeout_s: float,
+    memory_mb: int,
+    install: str | None,
+) -> None:
+    """Write Gradescope's autograder zip (setup.sh, run_autograder) or Codabench's scoring
+    program (metadata.yaml) that calls `ilkit leaderboard grade`."""
+    from ilkit.leaderboard.grading import autograder_zip
+
+    path = autograder_zip(
+        out, envs, test_secret_file, platform=platform, episodes=episodes, seeds=seeds,
+        timeout_s=timeout_s, memory_mb=memory_mb, install=install,
+    )  # fmt: skip
+    click.echo(f"wrote {path}", err=True)
+
+
 @leaderboard.command("show")
 @click.argument("out", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print leaderboard.json.")

@@ -40,20 +40,31 @@ __all__ = [
 
 
 def run_leaderboard(
-    submissions_dir: Path, out: Path, config: BoardConfig, log: Callable[[str], None] = print
+    submissions_dir: Path | None,
+    out: Path,
+    config: BoardConfig,
+    log: Callable[[str], None] = print,
+    origins: list[Path] | None = None,
 ) -> dict[str, Any]:
-    """Evaluate every missing cell, then write and return the board."""
+    """Evaluate every missing cell, then write and return the board (its JSON form).
+
+    ``origins`` lists the submissions explicitly instead of every entry of
+    ``submissions_dir`` (a grading platform hands over one submission at a fixed path).
+    """
     from ilkit.leaderboard.references import bundled_digests, reference_submissions
     from ilkit.leaderboard.reports import write_reports
     from ilkit.progress import progress_bar
 
     out = Path(out)
-    if not entries(Path(submissions_dir)):  # before anything is written into OUT
+    if origins is None and not entries(Path(submissions_dir)):  # before anything is written
         raise LeaderboardError(f"no submissions in {submissions_dir}")
     with run_lock(out):
         _check_run_file(out, config)
         store = CellStore(out)
-        subs = discover(Path(submissions_dir), out / "unpacked", config.limits, bundled_digests())
+        subs = discover(
+            Path(submissions_dir or "."), out / "unpacked", config.limits, bundled_digests(),
+            origins=origins,
+        )  # fmt: skip
         write_json(out / "run.json", config.identity())
         if config.with_references:
             subs += reference_submissions(

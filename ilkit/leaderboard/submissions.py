@@ -65,8 +65,10 @@ def discover(
     unpack_dir: Path,
     limits: Limits = Limits(),
     forbidden_digests: dict[str, str] | None = None,
+    origins: list[Path] | None = None,
 ) -> list[Submission]:
-    """Every entry of ``submissions_dir``, copied into ``unpack_dir`` and checked.
+    """Every entry of ``submissions_dir`` (or just ``origins``), copied into ``unpack_dir`` and
+    checked.
 
     A submission that is unsafe or malformed, in whatever way, is returned with ``error`` set
     (one line; it becomes a row of failed cells), so one bad entry never stops the board.
@@ -75,7 +77,7 @@ def discover(
     """
     found: list[Submission] = []
     names: set[str] = set()
-    for origin in entries(submissions_dir):
+    for origin in entries(submissions_dir) if origins is None else origins:
         stem = archive_stem(origin) if is_archive(origin) else origin.name
         name = safe_name(stem)
         while name in names:
