@@ -96,15 +96,14 @@ def make_config(algo: str, env_id: str, config: Config | Mapping[str, Any] | Non
 
 
 def _raise_unknown(algo_spec, base, unknown: list[str], names: list[str]) -> typing.NoReturn:
+    # a key of another generator: say which (it exists, just not for this run's generator)
     elsewhere = {
-        key: gen
-        for gen, other in reversed(tuple(dict(algo_spec.config).items()))
-        if algo_spec.generators
+        key: generator
+        for generator, other in (algo_spec.config.items() if algo_spec.generators else ())
         for key in (f.name for f in dataclasses.fields(other))
-        if key in unknown
+        if key in unknown and key not in names
     }
     if elsewhere and set(elsewhere) == set(unknown):
-        # a key of the other generator: say so rather than "unknown" (it exists, just not here)
         key = unknown[0]
         raise ConfigError(
             f"{key} needs generator={elsewhere[key]} (this {algo_spec.name} run uses "

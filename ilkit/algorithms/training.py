@@ -228,8 +228,9 @@ def _prepare(
     if dev.type == "cuda" and not th.cuda.is_available():
         raise IlkitError("device 'cuda' requested but CUDA is not available (use auto or cpu)")
     out = Path(out_dir)
-    if (out / POLICY_DIR).exists() and not overwrite:
-        raise IlkitError(f"{out / POLICY_DIR} exists (pass overwrite=True / --force to replace it)")
+    for existing in (out / POLICY_DIR, out / REWARD_DIR):
+        if existing.exists() and not overwrite:
+            raise IlkitError(f"{existing} exists (pass overwrite=True / --force to replace it)")
     dataset_id = dataset_id or task.dataset_id
     checkpointer = None
     if checkpoint_dir is not None:
@@ -353,7 +354,9 @@ def _save(run: _Run, demos: Demos, output: RunOutput, metrics: dict[str, Any]) -
         overwrite=run.overwrite,
     )
     if output.reward is not None:
-        output.reward.save(run.out / REWARD_DIR, env_id=run.task.id, training=training)
+        output.reward.save(
+            run.out / REWARD_DIR, env_id=run.task.id, training=training, overwrite=run.overwrite
+        )
     atomic.write_text(
         run.out / METRICS, json.dumps(metrics, indent=2, default=_json_default) + "\n"
     )

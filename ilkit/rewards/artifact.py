@@ -70,13 +70,14 @@ class LearnedReward:
         r = self(eye[s], act, eye[s2], np.zeros(len(s), dtype=bool), env_id=env_id)
         return np.asarray(r, dtype=np.float64).reshape(n, a, n)
 
-    def save(self, path: Path, *, env_id: str, training: dict) -> None:
-        """Write the artifact directory ``path`` atomically (refuses an existing one)."""
+    def save(self, path: Path, *, env_id: str, training: dict, overwrite: bool = False) -> None:
+        """Write the artifact directory ``path`` atomically (an existing one only with
+        ``overwrite``: replaced in one step, never left half-written)."""
         from safetensors.numpy import save_file
 
         path = Path(path)
-        if path.exists():
-            raise RewardArtifactError(f"{path} exists: a reward artifact is never overwritten")
+        if path.exists() and not overwrite:
+            raise RewardArtifactError(f"{path} exists (overwrite=True / --force replaces it)")
         data = {
             **self.fields,
             "format": FORMAT,
@@ -87,7 +88,7 @@ class LearnedReward:
             "versions": _versions(),
         }
         tensors = {k: np.ascontiguousarray(v) for k, v in self.arrays.items()}
-        with atomic.staged_directory(path, replace=False) as tmp:
+        with atomic.staged_directory(path, replace=overwrite) as tmp:
             atomic.write_text(tmp / MANIFEST, json.dumps(data, indent=2, sort_keys=True,
                                                           default=str) + "\n")  # fmt: skip
             save_file(tensors, str(tmp / WEIGHTS))

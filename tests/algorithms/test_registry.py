@@ -175,3 +175,10 @@ def test_any_int64_written_out_parses_back(n):
 @given(st.floats(allow_nan=False, allow_infinity=False))
 def test_any_finite_float_written_out_parses_back(x):
     assert parse_value("k", repr(x), float) == x
+
+
+def test_an_unknown_key_lists_the_valid_ones_for_every_kind_of_spec():
+    with pytest.raises(ConfigError, match=r"unknown bc config key\(s\) lrr; valid keys: .*lr"):
+        make_config("bc", "ilkit/CartPole-v0", {"lrr": "0.1"})
+    with pytest.raises(ConfigError, match=r"unknown gail config key\(s\) nope; valid keys: "):
+        make_config("gail", "ilkit/CartPole-v0", {"nope": "1"})
