@@ -10,30 +10,15 @@ and ``ilkit --help`` stays fast. They are resolved on every access: importing th
 
 from __future__ import annotations
 
-import importlib
-import sys
-import types
-from typing import Any
+from ilkit.lazy import lazy_exports_over_submodules
 
 _EXPORTS = {
     "EvalResult": "ilkit.evaluation.evaluate",
-    "RandomPolicy": "ilkit.evaluation.evaluate",
+    "RandomPolicy": "ilkit.policies.scripted",
     "evaluate": "ilkit.evaluation.evaluate",
     "normalized_score": "ilkit.evaluation.evaluate",
     "ScoringEnv": "ilkit.envs.scoring",
     "make_scoring_env": "ilkit.envs.scoring",
 }
 __all__ = sorted(_EXPORTS)
-
-
-class _LazyExports(types.ModuleType):
-    def __getattribute__(self, name: str) -> Any:
-        if name in _EXPORTS:
-            return getattr(importlib.import_module(_EXPORTS[name]), name)
-        return super().__getattribute__(name)
-
-    def __dir__(self) -> list[str]:
-        return sorted(set(super().__dir__()) | set(_EXPORTS))
-
-
-sys.modules[__name__].__class__ = _LazyExports
+lazy_exports_over_submodules(__name__, _EXPORTS)

@@ -14,7 +14,6 @@ from ilkit.envs.seeds import validation_seeds
 from ilkit.envs.tasks import spec
 from ilkit.errors import IlkitError, InvalidActionError
 from ilkit.policies import Policy, load_policy
-from ilkit.policies.scripted import RandomPolicy  # noqa: F401  (its old home)
 from ilkit.policies.spaces import policy_misfit
 
 
