@@ -13,7 +13,7 @@ import psutil
 import pytest
 
 from ilkit.digest import file_sha256, tree_sha256
-from ilkit.processes import die_with_parent, torch_threads, tree_rss_mb
+from ilkit.processes import torch_threads, tree_rss_mb
 
 
 def test_file_digest_is_sha256_of_the_bytes(tmp_path):
