@@ -31,6 +31,7 @@ BUILTIN: tuple[str, ...] = (
     "ilkit.algorithms.mce_irl",
     "ilkit.algorithms.feature_matching",
     "ilkit.algorithms.hg_dagger",
+    "ilkit.algorithms.preferences",
 )
 """Modules of the algorithms that ship with ilkit, in the order ``ilkit train`` lists them."""
 

@@ -1,10 +1,11 @@
 """Neural rewards from imitation's reward nets, stored as plain layers and run in numpy.
 
 :func:`from_reward_net` reads the layers of an imitation ``BasicRewardNet`` (GAIL's
-discriminator, whose output is the logit) or ``BasicShapedRewardNet`` (AIRL: g(s, a) plus the
-potential shaping γh(s') − h(s)) into arrays and a JSON layer list: input normalisation
-(``RunningNorm``), linear layers and activations. Loading rebuilds the forward pass from that
-list, so a reward artifact never needs imitation, torch or a pickle to be read.
+discriminator, whose output is the logit, or a net fit to preferences) or
+``BasicShapedRewardNet`` (AIRL: g(s, a) plus the potential shaping γh(s') − h(s)) into arrays
+and a JSON layer list: input normalisation (``RunningNorm``), linear layers and activations.
+Loading rebuilds the forward pass from that list, so a reward artifact never needs imitation,
+torch or a pickle to be read.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import numpy as np
 
 from ilkit.rewards.artifact import LearnedReward, RewardArtifactError
 
-NET_KINDS = ("gail_logit", "airl_g", "airl_shaped")
+NET_KINDS = ("gail_logit", "airl_g", "airl_shaped", "preference")
 ACTIVATIONS = {
     "relu": lambda x: np.maximum(x, 0.0),
     "tanh": np.tanh,
@@ -62,7 +63,9 @@ def from_reward_net(net: Any, *, kind: str, obs_norm: Any = None) -> NetReward:
     Args:
         net: GAIL's ``BasicRewardNet`` (``kind="gail_logit"``: the discriminator logit) or
             AIRL's ``BasicShapedRewardNet`` (``"airl_g"``: g(s, a) alone; ``"airl_shaped"``:
-            g(s, a) + γ(1 − done)h(s') − h(s)). Wrappers (``.base``) are unwrapped.
+            g(s, a) + γ(1 − done)h(s') − h(s)), or a ``BasicRewardNet`` fit to preferences
+            (``"preference"``: its output, a Bradley–Terry utility). Wrappers (``.base``) are
+            unwrapped.
         obs_norm: the fixed observation standardisation the net was trained behind (anything
             with ``mean``, ``var``, ``clip``, ``epsilon``, e.g. ``ilkit.algorithms`` ObsNorm).
     """
@@ -71,7 +74,7 @@ def from_reward_net(net: Any, *, kind: str, obs_norm: Any = None) -> NetReward:
     shaped = net
     while not hasattr(shaped, "potential") and hasattr(shaped, "base"):
         shaped = shaped.base
-    if kind == "gail_logit":
+    if kind in ("gail_logit", "preference"):
         base = net
         while not hasattr(base, "mlp") and hasattr(base, "base"):
             base = base.base
