@@ -1,4 +1,4 @@
-"""``ilkit quickstart``: the whole HR-MDP pipeline on CartPole in about two minutes on a CPU.
+"""``ilkit quickstart``: the whole HR-MDP pipeline on CartPole in under a minute on a CPU.
 
 Expert dataset X (generated from the bundled expert if missing) -> BC and DAgger trained
 briefly -> a leaderboard of BC and DAgger with the expert and a uniform random policy as
@@ -128,7 +128,8 @@ def quickstart(out: Path, n_demos: int, episodes: int, seeds: int, seed: int, de
 
     \b
     The leaderboard (markdown) goes to stdout; progress to stderr; all reports
-    (json, csv, md, html) to OUT/board. Takes about two minutes on a 2-core CPU.
+    (json, csv, md, html) to OUT/board. Takes under a minute on a 2-core CPU
+    (about 15 s when the machine is otherwise idle).
     """
     from ilkit.progress import log
 
