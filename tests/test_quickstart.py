@@ -56,3 +56,13 @@ def test_quickstart_refuses_empty_budgets_before_doing_anything(tmp_path):
     else:
         raise AssertionError("episodes=0 was accepted")
     assert not (tmp_path / "api").exists()
+
+
+def test_quickstart_time_is_stated_once_the_same_way():
+    """Issue 28: "~3 min" in the README, "about two minutes" in --help, 14 s measured."""
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    help_text = CliRunner().invoke(cli, ["quickstart", "--help"]).output
+    assert "under a minute" in help_text and "two minutes" not in help_text
+    assert "(< 1 min)" in readme and "~3 min" not in readme

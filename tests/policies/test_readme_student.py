@@ -32,3 +32,11 @@ def test_readme_student_path_runs_and_passes_check(tmp_path, monkeypatch):
     assert result.exit_code == 0, result.output
     evaluated = CliRunner().invoke(cli, ["evaluate", "my-submission", "--episodes", "2"])
     assert evaluated.exit_code == 0, evaluated.output
+
+
+def test_readme_minari_commands_are_the_ones_that_work():
+    """Issue 28: `minari list` needs `local`; `minari show` offers a download of a dataset that
+    exists only locally."""
+    text = README.read_text()
+    assert "`minari list local`" in text and "`minari list`" not in text
+    assert "ignore\n`minari show`'s hint to `minari download`" in text
