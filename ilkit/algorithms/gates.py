@@ -23,6 +23,7 @@ Light at import (numpy only); the ensemble imports torch when it is built.
 
 from __future__ import annotations
 
+import os
 from collections import deque
 from collections.abc import Callable
 from typing import Any
@@ -208,3 +209,85 @@ class EnsembleGate(Gate):
     def stats(self) -> dict[str, Any]:
         t = self.threshold()
         return {"ensemble_threshold": None if not np.isfinite(t) else t}
+
+
+KEYMAPS: dict[str, dict[str, int]] = {
+    "CartPole": {"LEFT": 0, "RIGHT": 1},
+    "MountainCar": {"LEFT": 0, "DOWN": 1, "RIGHT": 2},
+    "LunarLander": {"DOWN": 0, "LEFT": 1, "UP": 2, "RIGHT": 3},
+}
+"""Arrow keys -> actions of the discrete tasks; other discrete tasks (the gridworlds: up,
+down, left, right) use :data:`DEFAULT_KEYMAP` where it fits their actions."""
+DEFAULT_KEYMAP = {"UP": 0, "DOWN": 1, "LEFT": 2, "RIGHT": 3}
+
+
+@gate("keyboard")
+class KeyboardGate(Gate):
+    """A person at the keyboard, watching env 0 in a pygame window (one env).
+
+    Discrete tasks: holding an arrow key hands control to the person, whose key is the action
+    and the label (:data:`KEYMAPS`; the last key pressed of those held wins). Continuous
+    tasks: holding any key (e.g. space) hands control to the bundled expert, whose action is
+    the label: the person gates, the expert labels. Releasing every key hands control back.
+    The window shows the task's ``rgb_array`` frame at ``fps`` steps per second at most.
+    """
+
+    needs_render = True
+
+    def __init__(self, *, venv: Any, task_name: str = "", fps: int = 30, **kwargs: Any):
+        super().__init__(**kwargs)
+        os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")  # stdout carries --json
+        import pygame
+
+        self.pygame = pygame
+        self.venv = venv
+        self.fps = fps
+        names = KEYMAPS.get(task_name, DEFAULT_KEYMAP)
+        self.keymap = {getattr(pygame, f"K_{k}"): a for k, a in names.items()}
+        self.keys_down: list[int] = []
+        """Keys held now, in the order pressed."""
+        self.window = None
+        self.clock = None
+        self.title = f"ilkit {task_name}: " + (
+            "hold an arrow key to drive" if self.discrete else "hold a key: the expert drives"
+        )
+
+    def _show(self) -> None:
+        pg = self.pygame
+        frame = np.asarray(self.venv.get_images()[0])
+        if self.window is None:
+            pg.display.init()
+            self.window = pg.display.set_mode((frame.shape[1], frame.shape[0]))
+            pg.display.set_caption(self.title)
+            self.clock = pg.time.Clock()
+        pg.surfarray.blit_array(self.window, frame.swapaxes(0, 1))
+        pg.display.flip()
+        for event in pg.event.get():
+            if event.type == pg.KEYDOWN and event.key not in self.keys_down:
+                self.keys_down.append(event.key)
+            elif event.type == pg.KEYUP and event.key in self.keys_down:
+                self.keys_down.remove(event.key)
+            elif event.type == pg.QUIT:
+                raise ConfigError("the keyboard gate's window was closed: run stopped")
+        self.clock.tick(self.fps)
+
+    def decide(self, obs, learner, expert) -> tuple[np.ndarray, np.ndarray]:
+        self._show()
+        if self.discrete:
+            keys = [k for k in self.keys_down if k in self.keymap]
+            control = bool(keys)
+            label = np.array([self.keymap[keys[-1]] if keys else 0], dtype=np.int64)
+        else:
+            control = bool(self.keys_down)
+            label = np.asarray(expert)
+        self.interventions += int(control and not self.in_control[0])
+        self.in_control[:] = control
+        return self.in_control.copy(), label
+
+    def episode_end(self, done: np.ndarray) -> None:
+        """Control stays with whoever holds a key, across episodes."""
+
+    def close(self) -> None:
+        if self.window is not None:
+            self.pygame.display.quit()
+            self.window = None

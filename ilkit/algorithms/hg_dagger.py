@@ -177,7 +177,7 @@ def run(ctx: RunContext) -> RunOutput:
         target_rate=cfg.target_rate,
         seed=ctx.seed,
         venv=venv,
-        action_space=ctx.action_space,
+        task_name=ctx.task.name,
         fps=cfg.keyboard_fps,
     )
     anneal = lr_annealer(trainer, cfg)
