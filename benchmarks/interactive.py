@@ -1,0 +1,245 @@
+"""Humans in the loop, measured: labels vs score (BC, DAgger, HG-DAgger, ensemble-gated) and
+preference queries vs score (preferences + SAC).
+
+Each (task, method, seed) is one ``ilkit.algorithms.train`` run with the task's default config
+plus the method's overrides (``ilkit train ALGO --env ENV --seed S --set ...``); the score is
+the run's final evaluation (10 validation episodes, normalized with the task's random and
+expert references). What a run consumed is its ``consumption`` record (demos, env steps,
+expert labels, interventions, preference queries): the same numbers ``ilkit train --json``
+prints. Each finished run is one JSON file in ``--work-dir`` (with its learning curve), so a
+rerun skips stored runs; the markdown and plots are rewritten from every stored run. Usage::
+
+    python benchmarks/interactive.py                         # CartPole labels + Pendulum prefs
+    python benchmarks/interactive.py --envs ilkit/CartPole-v0 ilkit/Hopper-v0 --seeds 0 1 2
+    python benchmarks/interactive.py --prefs 100 300 1000 --seeds 0 1 2
+    python benchmarks/interactive.py --table-only
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+os.environ.setdefault("TQDM_DISABLE", "1")  # imitation's reward-trainer bars
+
+RESULTS = Path(__file__).parent / "results"
+PAGE = RESULTS / "interactive.md"
+WORK_DIR = RESULTS / "interactive-runs"
+LABEL_METHODS = {
+    "bc": ("bc", {}),
+    "dagger": ("dagger", {}),
+    "hg_dagger deviation": ("hg_dagger", {}),
+    "hg_dagger ensemble": ("hg_dagger", {"gate": "ensemble"}),
+}
+PREF_ENV = "ilkit/Pendulum-v0"
+
+
+def run_one(
+    env_id: str, method: str, algo: str, overrides: dict, seed: int, work: Path, demos=None
+) -> dict:
+    from ilkit.algorithms import train
+
+    key = f"{env_id.split('/')[-1]}__{method.replace(' ', '_')}__{seed}"
+    key += f"__d{demos}" if demos else ""
+    path = work / f"{key}.json"
+    if path.exists():
+        return json.loads(path.read_text())
+    with tempfile.TemporaryDirectory() as tmp:
+        t0, c0 = time.perf_counter(), time.process_time()
+        n_demos = 1 if algo == "preferences" else demos  # it uses none; the loader wants one
+        result = train(algo, env_id, config=overrides, seed=seed, device="cpu",
+                       out_dir=Path(tmp) / "run", n_demos=n_demos)  # fmt: skip
+        wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+    m = result.metrics
+    row = {
+        "env_id": env_id,
+        "method": method,
+        "algorithm": algo,
+        "overrides": overrides,
+        "seed": seed,
+        "normalized_score": m["final"]["normalized_score"],
+        "mean_return": m["final"]["mean_return"],
+        **result.consumption,
+        "expert_control_share": m.get("expert_control_share"),
+        "wall_s": round(wall, 1),
+        "cpu_s": round(cpu, 1),
+        "curve": m["curve"],
+    }
+    if algo == "preferences":
+        row["demos"] = 0  # loaded by train(), never read by the algorithm
+    work.mkdir(parents=True, exist_ok=True)
+    tmp_path = path.with_suffix(".tmp")
+    tmp_path.write_text(json.dumps(row, indent=1, default=float))
+    tmp_path.replace(path)
+    print(f"{key}: {row['normalized_score']:.3f} normalized, labels {row['expert_labels']}, "
+          f"queries {row['preference_queries']}, {wall:.0f} s", file=sys.stderr)  # fmt: skip
+    return row
+
+
+def _group(rows: list[dict], env: str, method: str, demos: int) -> list[dict]:
+    return [r for r in rows if (r["env_id"], r["method"], r["demos"]) == (env, method, demos)]
+
+
+def _fmt(x, digits=3):
+    return "-" if x is None else f"{x:.{digits}f}"
+
+
+def write_page(rows: list[dict], command: str) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    labels = [r for r in rows if r["algorithm"] != "preferences"]
+    prefs = [r for r in rows if r["algorithm"] == "preferences"]
+    out = [
+        "# Humans in the loop: labels and preference queries vs score",
+        "",
+        "Written by `benchmarks/interactive.py` (2-core CPU shared with other work; one "
+        "training at a time, `OMP_NUM_THREADS=1`). Every run uses the task's default config "
+        "plus the method's overrides; the score is the run's final evaluation (10 validation "
+        "episodes), normalized (R - random) / (expert - random). Every seed is a row.",
+        "",
+        "```bash",
+        command,
+        "```",
+        "",
+    ]
+    envs = sorted({r["env_id"] for r in labels})
+    if labels:
+        out += [
+            "## Labels vs score",
+            "",
+            "`expert_labels`: states the expert labelled (DAgger: every visited state; "
+            "HG-DAgger: the steps under expert control; BC: none beyond the demos). "
+            "`interventions`: switches from learner to expert.",
+            "",
+            "| task | method | seed | normalized | return | demos | env steps | expert labels "
+            "| interventions | expert share | CPU s |",
+            "|---|---|---|---|---|---|---|---|---|---|---|",
+        ]
+        order = list(LABEL_METHODS)
+        rank = {m: i for i, m in enumerate(order)}
+        def row_key(r):
+            return (r["env_id"], -r["demos"], rank.get(r["method"], 99), r["seed"])
+
+        for r in sorted(labels, key=row_key):
+            out.append(
+                f"| {r['env_id']} | {r['method']} | {r['seed']} | {_fmt(r['normalized_score'])} "
+                f"| {r['mean_return']:.1f} | {r['demos']} | {r['env_steps']} "
+                f"| {r['expert_labels']} | {r['interventions']} "
+                f"| {_fmt(r['expert_control_share'], 4)} | {r['cpu_s']:.0f} |"
+            )
+        out += ["", "Mean over seeds:", "", "| task | demos | method | seeds | normalized "
+                "(mean, min) | expert labels (mean) |", "|---|---|---|---|---|---|"]  # fmt: skip
+        for env in envs:
+            for n in sorted({r["demos"] for r in labels if r["env_id"] == env}, reverse=True):
+                for method in order:
+                    group = _group(labels, env, method, n)
+                    if group:
+                        s = [r["normalized_score"] for r in group]
+                        lab = np.mean([r["expert_labels"] for r in group])
+                        out.append(f"| {env} | {n} | {method} | {len(group)} | {np.mean(s):.3f}, "
+                                   f"{np.min(s):.3f} | {lab:.0f} |")  # fmt: skip
+        for env, n in sorted({(r["env_id"], r["demos"]) for r in labels}):
+            name = f"{env.split('/')[-1]}-{n}demos"
+            fig, ax = plt.subplots(figsize=(6, 4))
+            for i, method in enumerate(order):
+                group = _group(labels, env, method, n)
+                for j, r in enumerate(group):
+                    pts = [(p.get("expert_queries", 0), p["normalized_score"]) for p in r["curve"]]
+                    pts.append((r["expert_labels"], r["normalized_score"]))
+                    xs, ys = zip(*pts, strict=True)
+                    ax.plot(np.asarray(xs) + 1, ys, "-o", ms=3, color=f"C{i}", alpha=0.7,
+                            label=method if j == 0 else None)  # fmt: skip
+            ax.set_xscale("log")
+            ax.set_xlabel("expert labels + 1 (log)")
+            ax.set_ylabel("normalized score")
+            ax.set_title(f"{env}, {n} demos: labels vs score (each seed a line)")
+            ax.legend()
+            fig.tight_layout()
+            png = f"interactive-labels-{name}.png"
+            fig.savefig(RESULTS / png, dpi=100)
+            plt.close(fig)
+            out += ["", f"![labels vs score, {env}, {n} demos]({png})"]
+        out.append("")
+    if prefs:
+        out += [
+            "## Preferences: queries vs score",
+            "",
+            "`ilkit train preferences` (SAC on a Bradley–Terry reward net; oracle "
+            "temperature 0: the higher hidden return always wins). No demonstrations are "
+            "used; no expert labels.",
+            "",
+            "| task | query budget | seed | normalized | return | env steps | preference "
+            "queries | CPU s |",
+            "|---|---|---|---|---|---|---|---|",
+        ]
+        for r in sorted(prefs, key=lambda r: (r["env_id"], r["preference_queries"], r["seed"])):
+            out.append(
+                f"| {r['env_id']} | {r['overrides'].get('query_budget')} | {r['seed']} "
+                f"| {_fmt(r['normalized_score'])} | {r['mean_return']:.1f} | {r['env_steps']} "
+                f"| {r['preference_queries']} | {r['cpu_s']:.0f} |"
+            )
+        fig, ax = plt.subplots(figsize=(6, 4))
+        budgets = sorted({r["overrides"].get("query_budget") for r in prefs})
+        for r in prefs:
+            ax.scatter(r["preference_queries"], r["normalized_score"], color="C0", alpha=0.7)
+        means = [
+            np.mean([r["normalized_score"] for r in prefs if r["overrides"]["query_budget"] == b])
+            for b in budgets
+        ]
+        ax.plot(budgets, means, "-", color="C0", label="mean over seeds")
+        ax.set_xscale("log")
+        ax.set_xlabel("preference queries (log)")
+        ax.set_ylabel("normalized score")
+        ax.set_title(f"{PREF_ENV}: preference queries vs score")
+        ax.legend()
+        fig.tight_layout()
+        fig.savefig(RESULTS / "interactive-preferences.png", dpi=100)
+        plt.close(fig)
+        out += ["", "![preferences vs score](interactive-preferences.png)", ""]
+    marker = "<!-- kept by interactive.py: hand-written notes below -->"
+    notes = ""
+    if PAGE.exists() and marker in PAGE.read_text():
+        notes = PAGE.read_text().split(marker, 1)[1]
+    PAGE.write_text("\n".join(out) + "\n" + marker + notes)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--envs", nargs="*", default=["ilkit/CartPole-v0"])
+    parser.add_argument("--methods", nargs="*", default=list(LABEL_METHODS))
+    parser.add_argument("--prefs", nargs="*", type=int, default=[100, 300, 1000])
+    parser.add_argument("--seeds", nargs="*", type=int, default=[0, 1, 2])
+    parser.add_argument(
+        "--demos", type=int, default=None, help="demo episodes of the label runs (task default)"
+    )
+    parser.add_argument("--work-dir", type=Path, default=WORK_DIR)
+    parser.add_argument("--table-only", action="store_true")
+    args = parser.parse_args(argv)
+    if not args.table_only:
+        for seed in args.seeds:
+            for env in args.envs:
+                for method in args.methods:
+                    algo, overrides = LABEL_METHODS[method]
+                    run_one(env, method, algo, overrides, seed, args.work_dir, args.demos)
+            for budget in args.prefs:
+                run_one(PREF_ENV, f"preferences {budget}", "preferences",
+                        {"query_budget": budget}, seed, args.work_dir)  # fmt: skip
+    rows = [json.loads(p.read_text()) for p in sorted(args.work_dir.glob("*.json"))]
+    command = ("python benchmarks/interactive.py --envs ilkit/CartPole-v0 ilkit/Hopper-v0 "
+               "--prefs 100 300 1000 --seeds 0 1 2")  # fmt: skip
+    write_page(rows, command)
+    print(PAGE)
+
+
+if __name__ == "__main__":
+    main()
