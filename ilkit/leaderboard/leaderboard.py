@@ -23,7 +23,7 @@ import numpy as np
 from ilkit.atomic import write_json
 from ilkit.leaderboard.board import STATISTICS, build_board
 from ilkit.leaderboard.config import BACKENDS, BoardConfig, LeaderboardError
-from ilkit.leaderboard.records import Cell
+from ilkit.leaderboard.records import Cell, CellResult
 from ilkit.leaderboard.store import CellStore, run_lock
 from ilkit.leaderboard.submissions import Submission, discover, entries
 from ilkit.leaderboard.worker import run_job
@@ -82,7 +82,7 @@ def run_leaderboard(
             lock = threading.Lock()
             reported: set[tuple[str, str, str]] = set()
 
-            def on_cell(job: dict[str, Any], result: dict[str, Any]) -> None:
+            def on_cell(job: dict[str, Any], result: CellResult) -> None:
                 cell = _cell(job, result, config)
                 with lock:
                     store.put(cell)
@@ -173,20 +173,17 @@ def _plan(
                     kind = "rejected" if sub.error else "missing"
                     reason = sub.error or f"the submission has no policy for {env_id}"
                     for k in todo:
-                        result = {"seed_index": k, "status": "failed"}
-                        store.put(
-                            _cell(job, {**result, "failure_kind": kind, "reason": reason}, config)
-                        )
+                        store.put(_cell(job, CellResult.failed(k, kind, reason), config))
                         written += 1
                     continue
                 jobs.append(job)
     return jobs, done, written
 
 
-def _cell(job: dict[str, Any], result: dict[str, Any], config: BoardConfig) -> Cell:
-    returns = result.get("returns")
+def _cell(job: dict[str, Any], result: CellResult, config: BoardConfig) -> Cell:
+    returns = result.returns
     policy = job.get("policy") or {}
-    k = result["seed_index"]
+    k = result.seed_index
     public = config.split.name == "validation"  # test seeds are secret: store indices only
     return Cell(
         submission=job["submission"],
@@ -197,13 +194,13 @@ def _cell(job: dict[str, Any], result: dict[str, Any], config: BoardConfig) -> C
         split=config.split.name,
         fingerprint=config.split.fingerprint,
         digest=job["digest"],
-        status=result["status"],
+        status=result.status,
         returns=returns,
         seeds=config.split.seeds(job["env_id"], k, config.episodes) if public else None,
         mean=float(np.mean(returns)) if returns else None,
-        failure_kind=result.get("failure_kind"),
-        reason=result.get("reason"),
-        elapsed_s=result.get("elapsed_s"),
+        failure_kind=result.failure_kind,
+        reason=result.reason,
+        elapsed_s=result.elapsed_s,
         training=(policy.get("training") or {}) if policy else None,  # None: no policy
         finished_at=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
     )
@@ -236,7 +233,7 @@ def _run_local(jobs: list[dict[str, Any]], config: BoardConfig, on_cell) -> None
     pool.shutdown(wait=True)
 
 
-def ray_job(job: dict[str, Any], timeout_s: float, memory_mb: int) -> list[dict[str, Any]]:
+def ray_job(job: dict[str, Any], timeout_s: float, memory_mb: int) -> list[CellResult]:
     """A Ray task: the same sandboxed worker process, run on whichever node Ray picks."""
     return run_job(job, timeout_s=timeout_s, memory_mb=memory_mb)
 
@@ -271,13 +268,7 @@ def _run_ray(jobs: list[dict[str, Any]], config: BoardConfig, on_cell) -> None:
                 except Exception as err:  # a lost node or a dead Ray worker
                     reason = f"ray task failed: {type(err).__name__}: {str(err)[:200]}"
                     results = [
-                        {
-                            "seed_index": k,
-                            "status": "failed",
-                            "failure_kind": "crash",
-                            "reason": reason,
-                        }
-                        for k in (c["seed_index"] for c in job["cells"])
+                        CellResult.failed(c["seed_index"], "crash", reason) for c in job["cells"]
                     ]
                 for result in results:
                     on_cell(job, result)

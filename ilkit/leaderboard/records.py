@@ -115,6 +115,23 @@ class Cell:
 
 
 @dataclasses.dataclass(frozen=True)
+class CellResult:
+    """What a worker reports for one cell (no seeds: on the test split they are secret; the
+    parent adds the board's identity when it stores the :class:`Cell`)."""
+
+    seed_index: int
+    status: str
+    returns: list[float] | None = None
+    reason: str | None = None
+    failure_kind: str | None = None
+    elapsed_s: float | None = None
+
+    @classmethod
+    def failed(cls, seed_index: int, kind: str, reason: str) -> CellResult:
+        return cls(seed_index, "failed", reason=reason, failure_kind=kind)
+
+
+@dataclasses.dataclass(frozen=True)
 class Estimate:
     """A point estimate with its 95% interval (``runs``: how many training runs, for IQM)."""
 

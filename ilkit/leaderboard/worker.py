@@ -46,6 +46,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from ilkit.leaderboard.records import CellResult
 from ilkit.processes import die_with_parent, torch_threads, tree_rss_mb
 
 RSS_POLL_S = 0.1
@@ -177,12 +178,11 @@ def run_job(
     memory_mb: int,
     on_cell=None,
     stop: threading.Event | None = None,
-) -> list[dict[str, Any]]:
-    """Run one job in a fresh worker process; return one result per seed index.
+) -> list[CellResult]:
+    """Run one job in a fresh worker process; return one :class:`CellResult` per seed index.
 
-    ``job["cells"]`` lists ``{"seed_index", "seeds"}``. Each result is ``{"seed_index",
-    "status": "ok"|"failed", "returns", "reason", "failure_kind", "elapsed_s"}`` (no seeds: on
-    the test split they are secret). ``on_cell(result)`` is called as each one is known, so the
+    ``job["cells"]`` lists ``{"seed_index", "seeds"}``; results carry no seeds (on the test
+    split they are secret). ``on_cell(result)`` is called as each one is known, so the
     caller can store finished cells while the rest are still running. ``memory_mb`` caps the
     resident memory of the child and its descendants, polled every :data:`RSS_POLL_S`.
 
@@ -191,9 +191,9 @@ def run_job(
     a child killed from outside by one of :data:`INTERRUPT_SIGNALS`.
     """
     pending = [cell["seed_index"] for cell in job["cells"]]
-    results: list[dict[str, Any]] = []
+    results: list[CellResult] = []
 
-    def emit(result: dict[str, Any]) -> None:
+    def emit(result: CellResult) -> None:
         results.append(result)
         if on_cell is not None:
             on_cell(result)
@@ -233,14 +233,12 @@ def run_job(
             if message.get("type") == "cell" and message.get("seed_index") in pending:
                 pending.remove(message["seed_index"])
                 emit(
-                    {
-                        "seed_index": message["seed_index"],
-                        "status": "ok",
-                        "returns": message["returns"],
-                        "reason": None,
-                        "failure_kind": None,
-                        "elapsed_s": message.get("elapsed_s"),
-                    }
+                    CellResult(
+                        message["seed_index"],
+                        "ok",
+                        returns=[float(r) for r in message["returns"]],
+                        elapsed_s=message.get("elapsed_s"),
+                    )
                 )
             elif message.get("type") == "error":
                 error = message
@@ -264,16 +262,7 @@ def run_job(
         else:
             kind, reason = _failure(timed_out, timeout_s, code, error, tail, memory_mb)
         for k in pending:
-            emit(
-                {
-                    "seed_index": k,
-                    "status": "failed",
-                    "returns": None,
-                    "reason": reason,
-                    "failure_kind": kind,
-                    "elapsed_s": None,
-                }
-            )
+            emit(CellResult.failed(k, kind, reason))
     return results
 
 

@@ -35,16 +35,16 @@ def test_worker_streams_one_result_per_cell(tmp_path):
     seen = []
     ref = {"env_id": CARTPOLE, "source": "artifact", "path": str(path), "training": {}}
     results = run_job(_job(ref, (3, 5)), timeout_s=120, memory_mb=2048, on_cell=seen.append)
-    assert seen == results and [r["seed_index"] for r in results] == [3, 5]
-    assert all(r["status"] == "ok" and r["returns"] == [500.0, 500.0] for r in results)
-    assert all("seeds" not in r for r in results)  # seeds stay with the parent (secret)
+    assert seen == results and [r.seed_index for r in results] == [3, 5]
+    assert all(r.status == "ok" and r.returns == [500.0, 500.0] for r in results)
+    assert all(not hasattr(r, "seeds") for r in results)  # seeds stay with the parent (secret)
 
 
 def test_memory_bomb_is_stopped_by_the_resident_memory_limit(tmp_path):
     """A declared 60000x60000 network: the parent sees resident memory pass the limit."""
     results = run_job(_job(_huge(tmp_path, 60000)), timeout_s=120, memory_mb=1024)
-    assert [r["failure_kind"] for r in results] == ["memory", "memory"]
-    assert "1024 MB" in results[0]["reason"]
+    assert [r.failure_kind for r in results] == ["memory", "memory"]
+    assert "1024 MB" in results[0].reason
 
 
 def test_worker_sets_no_address_space_limit():
@@ -76,5 +76,5 @@ def test_missing_policy_files_are_an_error_not_a_crash(tmp_path):
         "training": {},
     }
     results = run_job(_job(ref, (0,)), timeout_s=120, memory_mb=2048)
-    assert results[0]["status"] == "failed" and results[0]["failure_kind"] == "error"
-    assert "not a policy artifact" in results[0]["reason"]
+    assert results[0].status == "failed" and results[0].failure_kind == "error"
+    assert "not a policy artifact" in results[0].reason
