@@ -106,6 +106,8 @@ TASK_DEFAULTS: dict[str, dict[str, Any]] = {
 
 def query_schedule(cfg: PreferencesConfig, n_rounds: int) -> list[int]:
     """Queries asked after each round (round 0: the random-action data); sums to the budget."""
+    if n_rounds == 1:
+        return [cfg.query_budget]
     first = int(round(cfg.query_budget * cfg.initial_query_frac))
     later = max(1, min(n_rounds - 1, int(np.ceil(cfg.query_until * n_rounds)) - 1))
     rest = cfg.query_budget - first

@@ -47,6 +47,7 @@ def test_query_schedule_spends_the_budget():
     cfg = PreferencesConfig(query_budget=300, initial_query_frac=0.2, query_until=0.5)
     schedule = query_schedule(cfg, 10)
     assert sum(schedule) == 300 and schedule[0] == 60 and schedule[-1] == 0
+    assert query_schedule(cfg, 1) == [300]
 
 
 def test_preferences_learn_with_counted_queries(data, tmp_path):
