@@ -5,6 +5,7 @@ is one definition, MDN included; a weights misfit names every key."""
 from __future__ import annotations
 
 import json
+import shutil
 
 import numpy as np
 import pytest
@@ -146,6 +147,10 @@ def test_evaluate_takes_every_submission_layout_the_board_takes(tmp_path, monkey
         result = _cli("evaluate", str(path), *extra, "--episodes", "1", "--json")
         assert result.exit_code == 0, result.output
         assert json.loads(result.stdout)["mean"] == 500.0
+    archive = shutil.make_archive(str(tmp_path / "handin"), "zip", zoo)  # what is handed in
+    assert _cli("leaderboard", "check", archive).exit_code == 0
+    zipped = _cli("evaluate", archive, "--episodes", "1", "--json")
+    assert zipped.exit_code == 0 and json.loads(zipped.stdout)["mean"] == 500.0
     ambiguous = _cli("evaluate", str(multi), "--episodes", "1")
     assert ambiguous.exit_code == 1 and "pick one with --env" in ambiguous.stderr
     scripted = tmp_path / "scripted"  # what the board refuses, check refuses, with its reason
