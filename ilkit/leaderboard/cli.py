@@ -139,14 +139,16 @@ def run(
     \b
     A submission is a directory (or a .zip / .tar.gz of one) holding either
       - an ilkit policy artifact: manifest.json + policy.safetensors (one per task
-        in sub-directories for several tasks), or
-      - a declared JSON manifest with env_id, kind (actor_critic | sac_actor | ars),
-        architecture and weights: an SB3 .zip (only policy.pth is read, with
-        torch.load(weights_only=True)), .safetensors, or a .pt/.pth state dict.
-    Nothing is ever unpickled. Only learned policies are accepted: scripted controllers
+        in sub-directories for several tasks; ilkit.policies.export writes one from a
+        plain PyTorch nn.Sequential), or
+      - a declared JSON manifest with env_id, kind (actor_critic | sac_actor | ars |
+        mdn | mlp), architecture and weights: an SB3 .zip (only policy.pth is read,
+        with torch.load(weights_only=True)), .safetensors, or a .pt/.pth state dict.
+    Nothing is ever unpickled. Every learned kind is accepted; scripted controllers
     and copies of the bundled experts are refused (--with-references adds those as
     reference rows). Several training runs go in runs/<run>/. An optional "training"
     block (offline, env_steps, expert_queries, demos) becomes the entry's declared track.
+    `ilkit leaderboard check PATH` tells a student beforehand what the board will say.
 
     \b
     Seeds: with a secret (--test-secret-file or $ILKIT_TEST_SECRET) every episode runs on
@@ -159,7 +161,10 @@ def run(
     a crash, hang, memory blow-up, invalid action or unsafe file becomes a failed
     cell with its reason, and counts as the random policy's score (0). Cells are
     stored one JSON file each, atomically: rerun the same command to resume (a rerun
-    with another seed split or secret is refused). Writes leaderboard.json/.csv/.md/
+    with another seed split or secret is refused). Ctrl-C or SIGTERM is not a failure:
+    finished cells stay, unfinished ones are evaluated by the rerun. The same
+    submissions, tasks and secret give the same reports, byte for byte, apart from
+    the run's time. Writes leaderboard.json/.csv/.md/
     .html into --out.
 
     \b
