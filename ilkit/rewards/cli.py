@@ -34,14 +34,23 @@ def evaluate_cmd(
     """Score REWARD (a reward artifact directory): EPIC distance to the hidden reward, true
     normalized return of a policy re-optimised on it, and (tabular) the feature-expectation
     gap. Exact on tabular tasks."""
+    from ilkit.envs.tasks import spec
+    from ilkit.errors import UnknownEnvError
     from ilkit.output import echo_json
     from ilkit.rewards.evaluate import RewardEvaluationError, evaluate_reward
     from ilkit.rewards.loading import load_reward
 
     learned = load_reward(reward_dir)
-    env_id = env_id or learned.env_id
     if not env_id:
-        raise RewardEvaluationError(f"{reward_dir} names no task: pass --env")
+        env_id = learned.env_id
+        if not env_id:
+            raise RewardEvaluationError(f"{reward_dir} names no task: pass --env")
+        try:
+            spec(env_id)
+        except UnknownEnvError as err:  # a task a user module registers: name the module
+            raise UnknownEnvError(
+                f"{err}; if a module registers it, pass --env <module>:{env_id}"
+            ) from None
     result = evaluate_reward(
         learned, env_id, coverage=coverage, retrain_steps=retrain_steps, seed=seed
     )
