@@ -21,7 +21,8 @@ from ilkit.leaderboard.stats import (
     probability_of_improvement,
 )
 from ilkit.leaderboard.store import CellStore
-from ilkit.leaderboard.submissions import TRAINING_FIELDS, Submission
+from ilkit.leaderboard.submissions import Submission
+from ilkit.policies.submission import TRAINING_FIELDS
 
 STATISTICS = {
     "score": "Score: the entry's mean normalized score, (return - random) / (expert - random), "

@@ -28,12 +28,10 @@ from ilkit.policies.safety import (
     is_archive,
     safe_extract,
 )
-from ilkit.policies.submission import (  # noqa: F401  (training_info: read by tests/experts)
-    TRAINING_FIELDS,
+from ilkit.policies.submission import (
     PolicyRef,
     find_runs,
     safe_name,
-    training_info,
 )
 
 MAX_REASON = 2000

@@ -9,8 +9,8 @@ import ilkit.experts as experts
 from ilkit.envs.dynamics import validate_action
 from ilkit.errors import IlkitError
 from ilkit.evaluation import evaluate
-from ilkit.leaderboard.submissions import training_info
 from ilkit.policies import ArtifactPolicy
+from ilkit.policies.submission import training_info
 
 BUNDLED = experts.available()
 MANIFEST_FIELDS = ("algorithm", "hyperparameters", "timesteps", "seed", "versions", "true_return")
