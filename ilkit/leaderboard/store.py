@@ -34,10 +34,9 @@ class CellStore:
         path = self.path(submission, env_id, seed_index, run)
         try:
             return Cell.from_json(json.loads(path.read_text(encoding="utf-8")))
-        except FileNotFoundError:
+        except (FileNotFoundError, ValueError, UnicodeDecodeError, RecordError):
+            # not evaluated yet, or unreadable (cannot happen with atomic writes): evaluate it
             return None
-        except (ValueError, UnicodeDecodeError, RecordError):
-            return None  # cannot happen with atomic writes; evaluate such a cell again
 
     def put(self, cell: Cell) -> None:
         write_json(
