@@ -5,10 +5,10 @@ demonstrations. Each later round the learner acts in the training envs while a g
 (:mod:`ilkit.algorithms.gates`: ``deviation``, ``ensemble``, ``keyboard``) decides at every
 step whether the expert takes over; only the steps the expert controlled are stored, as
 (state, expert action) pairs, and BC is retrained on the demonstrations plus every takeover so
-far. Unlike DAgger, which labels every state it visits and hands control back and forth at
-random, the learner is never overruled where it already acts well, and the expert is never
-asked to label a state while the learner has control ("it can be challenging to query the
-expert when the agent has control").
+far (a round without a takeover leaves the policy as it is). Unlike DAgger, which labels every
+state it visits and hands control back and forth at random, the learner is never overruled
+where it already acts well, and the expert is never asked to label a state while the learner
+has control ("it can be challenging to query the expert when the agent has control").
 
 What the run reports: ``expert_queries`` (= ``expert_labels``) are the steps the expert
 controlled (each one label), ``interventions`` the switches from the learner to the expert,
@@ -184,17 +184,20 @@ def run(ctx: RunContext) -> RunOutput:
     labels = 0
     rounds = 0
 
-    def retrain() -> None:
+    def retrain(grew: bool = True) -> None:
+        """BC on the aggregate, when the round added to it (a round without a takeover has
+        nothing new to fit: retraining would only move the policy between fits)."""
         nonlocal rounds
-        obs, acts = np.concatenate(agg_obs), np.concatenate(agg_acts)
-        trainer.set_demonstrations(device_batches(ctx, obs, acts))
-        trainer.train(
-            n_epochs=cfg.n_epochs,
-            on_epoch_end=anneal,
-            log_interval=max(1, len(obs) // cfg.batch_size),
-            progress_bar=False,
-        )
-        gate.fit(obs, acts)
+        if grew:
+            obs, acts = np.concatenate(agg_obs), np.concatenate(agg_acts)
+            trainer.set_demonstrations(device_batches(ctx, obs, acts))
+            trainer.train(
+                n_epochs=cfg.n_epochs,
+                on_epoch_end=anneal,
+                log_interval=max(1, len(obs) // cfg.batch_size),
+                progress_bar=False,
+            )
+            gate.fit(obs, acts)
         if cfg.eval_every and (
             rounds % cfg.eval_every == 0 or counter.steps >= cfg.total_timesteps
         ):
@@ -231,7 +234,7 @@ def run(ctx: RunContext) -> RunOutput:
                 if round_obs:
                     agg_obs.append(np.concatenate(round_obs))
                     agg_acts.append(np.concatenate(round_acts).astype(agg_acts[0].dtype))
-                retrain()
+                retrain(grew=bool(round_obs))
                 advance(counter.steps - before)
     finally:
         venv.close()
