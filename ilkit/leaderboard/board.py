@@ -33,8 +33,10 @@ STATISTICS = {
     "of this entry beats a cell of the next-ranked entry on the same task, averaged over tasks.",
     "iqm_runs": "IQM over runs: for an entry that submits several training runs (runs/), "
     "rliable's interquartile mean of the per-run scores, with its stratified bootstrap CI.",
-    "track": "Track: what the entry says it used (offline, env steps, expert queries, demos); "
-    "'declared' means ilkit did not produce the run and nobody checked it.",
+    "track": "Track: what the entry says it consumed (offline; demos, env steps, expert queries, "
+    "interventions, preference queries), each a different resource, labelled by the costliest "
+    "kind it used (preferences, interventions, queries, online); 'declared' means ilkit did not "
+    "produce the run and nobody checked it.",
     "failures": "Failed entries rank like any other: a submission that cannot be loaded, or is "
     "refused, scores 0 on every cell; references are shown, never ranked.",
 }

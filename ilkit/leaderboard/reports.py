@@ -76,11 +76,24 @@ def _est(est: Estimate | None) -> str:
 
 
 def track_label(track: dict[str, Any]) -> str:
-    """``offline`` / ``online`` / ``unknown``, and who says so: ``declared`` unless ilkit ran it."""
+    """What the entry consumed beyond its demos, and who says so (``declared`` unless ilkit ran
+    it): ``offline``; ``preferences``, ``interventions`` or ``queries`` (expert labels) when it
+    used any; else ``online`` (env steps only); ``unknown`` when the manifest does not say."""
     if track.get("source") == "reference":
         return "reference"
     offline = track.get("offline")
-    mode = "unknown" if offline is None else ("offline" if offline else "online")
+    if offline is None:
+        mode = "unknown"
+    elif offline:
+        mode = "offline"
+    else:
+        used = [
+            name
+            for key, name in (("preference_queries", "preferences"),
+                              ("interventions", "interventions"), ("expert_queries", "queries"))
+            if track.get(key)
+        ]  # fmt: skip
+        mode = used[0] if used else "online"
     return f"{mode} ({track.get('source', 'declared')})"
 
 
@@ -165,7 +178,8 @@ def rows(board: Board) -> tuple[list[str], list[list[Field]]]:
     headers += ["IQM over runs [95% CI]"] if runs else []
     for t in board.tasks:
         headers += [f"{_short(t.env_id)} normalized", f"{_short(t.env_id)} return [95% CI]"]
-    headers += ["track", "env steps", "expert queries", "demos", "digest"]
+    headers += ["track", "demos", "env steps", "expert queries", "interventions"]
+    headers += ["preference queries", "digest"]
     table = []
     for e in board.entries:
         p = e.p_improvement_next
@@ -199,13 +213,11 @@ def rows(board: Board) -> tuple[list[str], list[list[Field]]]:
         tr = e.track
         row += [
             _field(track_label(tr), track_label(tr), track=track_label(tr)),
-            _field(_known(tr.get("env_steps")), tr.get("env_steps"), env_steps=tr.get("env_steps")),
-            _field(
-                _known(tr.get("expert_queries")),
-                tr.get("expert_queries"),
-                expert_queries=tr.get("expert_queries"),
-            ),
-            _field(_known(tr.get("demos")), tr.get("demos"), demos=tr.get("demos")),
+            *(
+                _field(_known(tr.get(key)), tr.get(key), **{key: tr.get(key)})
+                for key in ("demos", "env_steps", "expert_queries", "interventions",
+                            "preference_queries")
+            ),  # fmt: skip
             _field(e.digest[:DIGEST_CHARS], e.digest, digest=e.digest),
         ]
         table.append(row)

@@ -21,7 +21,8 @@ refused: those are reference rows a board's operator adds. Inside a submission e
 
 An archive often wraps everything in one top-level folder: it is looked into. Several training
 runs of one method go in ``runs/<run>/``. The optional ``training`` block (``offline``,
-``env_steps``, ``expert_queries``, ``demos``) is the policy's declared track.
+``demos``, ``env_steps``, ``expert_queries``, ``interventions``, ``preference_queries``) is the
+policy's declared track.
 """
 
 from __future__ import annotations
@@ -44,7 +45,10 @@ from ilkit.policies.safety import (
 )
 
 NAME_RE = re.compile(r"[^A-Za-z0-9._-]+")
-TRAINING_FIELDS = ("offline", "env_steps", "expert_queries", "demos")
+TRAINING_FIELDS = (
+    "offline", "demos", "env_steps", "expert_queries", "interventions", "preference_queries",
+)  # fmt: skip
+"""What a run consumed, each a different resource (``ilkit train`` writes them all)."""
 LEARNED_KINDS = ("actor_critic", "sac_actor", "ars", "mdn", "mlp")
 RUNS_DIR = "runs"
 MAX_RUNS = 100

@@ -118,9 +118,11 @@ def test_board_ranks_tracks_failures_and_reports(tmp_path, references):
     # Tracks from the training manifests; absent fields stay unknown (None).
     assert good["track"] == {
         "offline": True,
+        "demos": 10,
         "env_steps": None,
         "expert_queries": None,
-        "demos": 10,
+        "interventions": None,
+        "preference_queries": None,
         "source": "declared",  # nobody checked the manifest's claim
     }
     assert entries["weak"]["track"]["env_steps"] == 5000
@@ -353,3 +355,17 @@ def test_ray_backend_runs_a_small_board(tmp_path):
     ]
     assert entries["weak"]["tasks"][CARTPOLE]["mean"] == pytest.approx(np.mean(expected))
     assert _board(out)["config"]["backend"] == "ray"
+
+
+def test_track_label_names_the_costliest_resource_an_entry_consumed():
+    from ilkit.leaderboard.reports import track_label
+
+    base = {"offline": False, "demos": 25, "env_steps": 10_000, "source": "ilkit"}
+    assert track_label({**base, "offline": True}) == "offline (ilkit)"
+    assert track_label(base) == "online (ilkit)"
+    assert track_label({**base, "expert_queries": 5000}) == "queries (ilkit)"
+    assert track_label({**base, "expert_queries": 900, "interventions": 12}) == (
+        "interventions (ilkit)"
+    )
+    assert track_label({**base, "preference_queries": 700}) == "preferences (ilkit)"
+    assert track_label({"offline": None}) == "unknown (declared)"
