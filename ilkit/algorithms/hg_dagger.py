@@ -42,6 +42,9 @@ class HGDAggerConfig(BCConfig):
         10_000, "Environment steps of the gated rollouts (learner or expert acting), all rounds."
     )
     round_min_timesteps: int = option(2_000, "Environment steps collected per round (at least).")
+    initial_epochs: int = option(
+        0, "BC epochs on the demonstrations before the first round (0: n_epochs).", zero_ok=True
+    )
     n_envs: int = option(4, "Parallel environments for the rollouts (keyboard: 1).")
     gate: str = option(
         "deviation",
@@ -80,7 +83,8 @@ TASK_DEFAULTS: dict[str, dict[str, Any]] = {
     "Pendulum": {"net_arch": (64, 64), "total_timesteps": 10_000, "tau": 0.5},
     "LunarLander": _LUNAR,
     "LunarLanderContinuous": {**_LUNAR, "tau": 0.5},
-    # BC's MuJoCo net and DAgger's budget (20k steps), actions in [-1, 1]^d
+    # BC's MuJoCo net and fit (50 epochs) first, then DAgger's rounds and budget (20k steps);
+    # actions in [-1, 1]^d
     **{
         name: {
             **MUJOCO_BC,
@@ -88,7 +92,8 @@ TASK_DEFAULTS: dict[str, dict[str, Any]] = {
             "eval_every": 1,
             "total_timesteps": 20_000,
             "round_min_timesteps": 4_000,
-            "tau": 0.5,
+            "tau": 0.3,
+            "initial_epochs": MUJOCO_BC["n_epochs"],
         }
         for name in mujoco_tasks()
     },  # fmt: skip
@@ -180,6 +185,8 @@ def run(ctx: RunContext) -> RunOutput:
         task_name=ctx.task.name,
         fps=cfg.keyboard_fps,
     )
+    first_epochs = cfg.initial_epochs or cfg.n_epochs
+    first_anneal = lr_annealer(trainer, dataclasses.replace(cfg, n_epochs=first_epochs))
     anneal = lr_annealer(trainer, cfg)
     labels = 0
     rounds = 0
@@ -192,8 +199,8 @@ def run(ctx: RunContext) -> RunOutput:
             obs, acts = np.concatenate(agg_obs), np.concatenate(agg_acts)
             trainer.set_demonstrations(device_batches(ctx, obs, acts))
             trainer.train(
-                n_epochs=cfg.n_epochs,
-                on_epoch_end=anneal,
+                n_epochs=cfg.n_epochs if rounds else first_epochs,
+                on_epoch_end=anneal if rounds else first_anneal,
                 log_interval=max(1, len(obs) // cfg.batch_size),
                 progress_bar=False,
             )
