@@ -206,7 +206,7 @@ def _type_name(hint: Any) -> str:
     if typing.get_origin(hint) is tuple:
         return "comma-separated integers, e.g. 64,64"
     if hint is int:
-        return "an integer, e.g. 100000 or 1e5"
+        return "an integer of magnitude below 2**63, e.g. 100000 or 1e5"
     if hint is float:
         return "a finite number"
     if hint is bool:
