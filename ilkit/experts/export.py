@@ -27,6 +27,8 @@ def expert_training_block(env_steps: int) -> dict[str, Any]:
         "offline": env_steps == 0,
         "env_steps": env_steps,
         "expert_queries": 0,
+        "interventions": 0,
+        "preference_queries": 0,
         "demos": 0,
         "reward": "true reward (expert training)" if env_steps else "none (scripted)",
     }
