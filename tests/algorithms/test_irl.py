@@ -56,7 +56,27 @@ def _random_task(env_id: str, seed: int) -> None:
     )
 
 
-def test_done_when_mce_irl_recovers_a_random_task_from_50_demos(tmp_path):
+@pytest.fixture
+def user_task_table():
+    """A task registered by a test leaves with it: the tests that walk the task table (every
+    task registered, checked, ...) see only the shipped ones, in any test order."""
+    import importlib
+
+    import gymnasium as gym
+
+    from ilkit.envs import tasks
+    from ilkit.envs.tabular import _truth
+
+    models = importlib.import_module("ilkit.envs.tabular.model")  # the package exports model()
+    stores = (tasks.TASKS, gym.registry, models._MODELS, _truth._WEIGHTS, _truth._REWARDS)
+    before = [set(store) for store in stores]
+    yield
+    for store, keys in zip(stores, before, strict=True):
+        for key in set(store) - keys:
+            del store[key]
+
+
+def test_done_when_mce_irl_recovers_a_random_task_from_50_demos(tmp_path, user_task_table):
     env_id = "ilkit/IrlDoneWhenRandom-v0"  # random arrays no other test uses
     _random_task(env_id, seed=20261207)
     out = tmp_path / "run"
