@@ -38,6 +38,13 @@ LABEL_METHODS = {
     "hg_dagger ensemble": ("hg_dagger", {"gate": "ensemble"}),
 }
 PREF_ENV = "ilkit/Pendulum-v0"
+COMMANDS = (
+    "python benchmarks/interactive.py --envs ilkit/CartPole-v0 --prefs 100 300 1000 --seeds 0 1 2",
+    "python benchmarks/interactive.py --envs ilkit/CartPole-v0 --demos 2 --prefs --seeds 0 1 2",
+    "python benchmarks/interactive.py --envs ilkit/Hopper-v0 --methods bc dagger "
+    '"hg_dagger deviation" --prefs --seeds 0 1 2',
+)
+"""The runs behind the committed page (stored in ``interactive-runs/``)."""
 
 
 def run_one(
@@ -127,6 +134,7 @@ def write_page(rows: list[dict], command: str) -> None:
         ]
         order = list(LABEL_METHODS)
         rank = {m: i for i, m in enumerate(order)}
+
         def row_key(r):
             return (r["env_id"], -r["demos"], rank.get(r["method"], 99), r["seed"])
 
@@ -235,9 +243,7 @@ def main(argv: list[str] | None = None) -> None:
                 run_one(PREF_ENV, f"preferences {budget}", "preferences",
                         {"query_budget": budget}, seed, args.work_dir)  # fmt: skip
     rows = [json.loads(p.read_text()) for p in sorted(args.work_dir.glob("*.json"))]
-    command = ("python benchmarks/interactive.py --envs ilkit/CartPole-v0 ilkit/Hopper-v0 "
-               "--prefs 100 300 1000 --seeds 0 1 2")  # fmt: skip
-    write_page(rows, command)
+    write_page(rows, "\n".join(COMMANDS))
     print(PAGE)
 
 
