@@ -43,6 +43,7 @@ COMMANDS = (
     "python benchmarks/interactive.py --envs ilkit/CartPole-v0 --demos 2 --prefs --seeds 0 1 2",
     "python benchmarks/interactive.py --envs ilkit/Hopper-v0 --methods bc dagger "
     '"hg_dagger deviation" --prefs --seeds 0 1 2',
+    "python benchmarks/interactive.py --envs --prefs 10 30 --seeds 0 1 2",
 )
 """The runs behind the committed page (stored in ``interactive-runs/``)."""
 
