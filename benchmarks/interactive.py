@@ -60,7 +60,7 @@ def run_one(
         return json.loads(path.read_text())
     with tempfile.TemporaryDirectory() as tmp:
         t0, c0 = time.perf_counter(), time.process_time()
-        n_demos = 1 if algo == "preferences" else demos  # it uses none; the loader wants one
+        n_demos = None if algo == "preferences" else demos  # it reads none
         result = train(algo, env_id, config=overrides, seed=seed, device="cpu",
                        out_dir=Path(tmp) / "run", n_demos=n_demos)  # fmt: skip
         wall, cpu = time.perf_counter() - t0, time.process_time() - c0
@@ -79,8 +79,6 @@ def run_one(
         "cpu_s": round(cpu, 1),
         "curve": m["curve"],
     }
-    if algo == "preferences":
-        row["demos"] = 0  # loaded by train(), never read by the algorithm
     work.mkdir(parents=True, exist_ok=True)
     tmp_path = path.with_suffix(".tmp")
     tmp_path.write_text(json.dumps(row, indent=1, default=float))

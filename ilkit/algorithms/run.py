@@ -20,7 +20,8 @@ if TYPE_CHECKING:
 class Demos:
     """The expert demonstrations X of one run (the first ``n_episodes`` of the dataset)."""
 
-    dataset_id: str
+    dataset_id: str | None
+    """None when the algorithm consumes no demonstrations (its spec's ``consumes``)."""
     n_episodes: int
     obs: np.ndarray
     """Observations of every transition, episode after episode (no final observations)."""

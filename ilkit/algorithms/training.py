@@ -151,12 +151,15 @@ def train(
         checkpoint_dir, checkpoint_interval_s,
     )  # fmt: skip
     clock = _Clock()  # one clock for the whole run: metrics, manifest and result agree
-    demos = load_demos(
-        run.dataset_id,
-        run.n_demos,
-        trajectories=run.spec.demos_as == "trajectories",
-        env_id=run.task.id,
-    )
+    if "demos" in run.spec.consumes:
+        demos = load_demos(
+            run.dataset_id,
+            run.n_demos,
+            trajectories=run.spec.demos_as == "trajectories",
+            env_id=run.task.id,
+        )
+    else:  # e.g. preferences: nothing read, nothing counted
+        demos = Demos(None, 0, np.zeros((0,)), np.zeros((0,)), None)
     output = _learn(run, demos)
     final = _final_evaluation(run, output)
     wall_s, cpu_s = clock.read(output)
@@ -224,6 +227,8 @@ def _prepare(
         raise IlkitError(f"seed must be in [0, 2**31), got {seed}")
     if n_demos is not None and n_demos <= 0:
         raise IlkitError(f"n_demos must be positive, got {n_demos}")
+    if (n_demos is not None or dataset_id is not None) and "demos" not in algo_spec.consumes:
+        raise IlkitError(f"{algo_spec.name} reads no demonstrations (drop --demos / --dataset)")
     dev = resolve_device(device)
     if dev.type == "cuda" and not th.cuda.is_available():
         raise IlkitError("device 'cuda' requested but CUDA is not available (use auto or cpu)")
@@ -269,9 +274,10 @@ def _learn(run: _Run, demos: Demos) -> RunOutput:
     run.out.mkdir(parents=True, exist_ok=True)
     logger = _make_logger(run.out / TENSORBOARD_DIR)
     env = _spaces_env(run.task.id)
+    source = f" from {demos.dataset_id}" if demos.dataset_id else ""
     log(
         f"{run.spec.name} on {run.task.id}: {demos.n_episodes} demos ({len(demos.obs)} "
-        f"transitions) from {demos.dataset_id}, device {run.device}"
+        f"transitions){source}, device {run.device}"
     )
     with tempfile.TemporaryDirectory(prefix="ilkit-train-") as scratch:
         ctx = RunContext(

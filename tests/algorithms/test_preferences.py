@@ -57,9 +57,10 @@ def test_preferences_learn_with_counted_queries(data, tmp_path):
         "eval_every": 0,
         "eval_episodes": 3,
     }
-    result = train("preferences", ENV, n_demos=1, config=config, seed=0, device="cpu",
+    result = train("preferences", ENV, config=config, seed=0, device="cpu",
                    out_dir=tmp_path / "pref")  # fmt: skip
     assert result.preference_queries == 200
+    assert result.n_demos == 0 and result.consumption["demos"] == 0  # it reads none
     assert result.consumption["preference_queries"] == 200
     assert result.expert_queries == 0
     assert result.metrics["final"]["normalized_score"] > 0.3  # random: 0
