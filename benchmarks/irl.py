@@ -221,7 +221,7 @@ def write_page(rows: list[dict], pictures: list[str], seeds: list[int], adv_step
     if PENDULUM_ROWS.exists():
         lines += ["", "## Pendulum (continuous): the saved reward re-optimised from scratch", "",
                   f"Command: `{COMMAND} --pendulum airl gail anchor --retrain-steps 20000`. "
-                  "EPIC is not measured on continuous tasks (not implemented).", "",
+                  "EPIC: sampled (`ilkit reward evaluate` on Pendulum; see docs/irl.md).", "",
                   "| algorithm | seed | own policy | reward re-optimised | re-training | CPU s |",
                   "|---|---|---|---|---|---|"]  # fmt: skip
         for line in PENDULUM_ROWS.read_text().splitlines():

@@ -29,3 +29,26 @@ class ScoringEnv(TaskEnv):
 def make_scoring_env(env_id: str, **kwargs: Any) -> ScoringEnv:
     """The true-reward form of ``env_id`` (for evaluation and expert training only)."""
     return ScoringEnv(env_id, **kwargs)
+
+
+def observation_reward(env_id: str):
+    """The true reward as a vectorised function of (observations, actions) -> (N,), for the
+    tasks whose observation determines it; None for the others (their reward reads simulator
+    state that the observation does not hold, so it cannot be evaluated at an arbitrary
+    transition). Sampled EPIC (``ilkit.rewards``) needs exactly this."""
+    from ilkit.envs.tasks import spec
+
+    return _OBSERVATION_REWARDS.get(spec(env_id).name)
+
+
+def _pendulum_reward(obs: np.ndarray, acts: np.ndarray) -> np.ndarray:
+    # gymnasium's PendulumEnv.step: -(angle_normalize(th)^2 + 0.1 thdot^2 + 0.001 u^2), u
+    # clipped to the max torque; obs = (cos th, sin th, thdot), so atan2 is th normalised
+    # (tests/envs/test_scoring_functions.py checks it against env.step)
+    obs = np.asarray(obs, dtype=np.float64).reshape(len(obs), 3)
+    u = np.clip(np.asarray(acts, dtype=np.float64).reshape(len(obs)), -2.0, 2.0)
+    th = np.arctan2(obs[:, 1], obs[:, 0])
+    return -(th**2 + 0.1 * obs[:, 2] ** 2 + 0.001 * u**2)
+
+
+_OBSERVATION_REWARDS = {"Pendulum": _pendulum_reward}

@@ -59,9 +59,14 @@ def evaluate_cmd(
         return
     norm = result["normalized_return"]
     norm_text = "n/a" if norm is None else f"{norm:.4f}"
-    if result["epic"] is None:
+    if not result["epic_exact"]:
+        epic = result["epic"]
+        epic_text = (
+            "EPIC not measured" if epic is None
+            else f"EPIC {epic:.4f} (sampled, {result['epic_samples']['transitions']} transitions)"
+        )  # fmt: skip
         click.echo(f"{result['env_id']}: re-optimised normalized return {norm_text} "
-                   f"({result['retraining']}); EPIC not measured")  # fmt: skip
+                   f"({result['retraining']}); {epic_text}")  # fmt: skip
         return
     click.echo(
         f"{result['env_id']}: EPIC {result['epic']:.4f} (coverage {coverage}, exact), "

@@ -5,7 +5,10 @@
   C(R)(s,a,s') = R(s,a,s') + E[γR(s',A,S') − R(s,A,S') − γR(S,A,S')], which removes potential
   shaping; then the Pearson distance sqrt((1 − ρ)/2) ∈ [0, 1] over transitions drawn from
   D_S × D_A × D_S. It is also invariant to positive rescaling. Exact on tabular tasks (every
-  (s, a, s') weighed by its coverage probability).
+  (s, a, s') weighed by its coverage probability). Sampled on a continuous task whose
+  observation determines its true reward (Pendulum): D_S the states a uniform random policy
+  visits on training seeds, D_A uniform, the expectations over ``EPIC_MEAN_SAMPLES`` draws, the
+  Pearson distance over the random policy's own transitions; the counts are reported.
 * ``normalized_return``: the true return of ilkit's optimal policy for the learned reward
   (:mod:`ilkit.envs.tabular.solve`: greedy after H backups of value iteration with the task's
   γ), exact, normalised by the task's exact random and expert returns (same procedure on the
@@ -26,6 +29,10 @@ from ilkit.rewards.artifact import LearnedReward, RewardArtifactError
 from ilkit.rewards.tabular import exact_return
 
 COVERAGES = ("uniform", "expert")
+EPIC_TRANSITIONS = 4000
+"""Sampled EPIC: transitions (20 random-policy episodes of 200 steps on Pendulum)."""
+EPIC_MEAN_SAMPLES = 256
+"""Sampled EPIC: (A, S') draws behind each canonicalisation expectation."""
 
 
 class RewardEvaluationError(IlkitError):
@@ -89,8 +96,9 @@ def evaluate_reward(
     On a task that is not tabular only ``normalized_return`` is measured: SB3 SAC (continuous
     actions) or PPO (discrete) trained from scratch for ``retrain_steps`` environment steps
     on :class:`~ilkit.rewards.wrapper.LearnedRewardWrapper` (the task's γ, seed ``seed``),
-    then scored on ``episodes`` validation episodes with the true reward. ``epic`` is None
-    there (sampled EPIC needs the true reward at arbitrary transitions: not implemented).
+    then scored on ``episodes`` validation episodes with the true reward, and ``epic`` is
+    sampled (:func:`epic_sampled`; None, with the reason, where the observation does not
+    determine the true reward).
 
     Raises:
         UnknownEnvError: ``env_id`` is not an ilkit task.
@@ -105,7 +113,10 @@ def evaluate_reward(
                 f"{task.id} is not tabular: EPIC is exact on tabular tasks only, and the "
                 "re-optimised return needs a training budget (--retrain-steps N)"
             )
-        return _retrained_continuous(reward, task, retrain_steps, seed, episodes, device)
+        return {
+            **_retrained_continuous(reward, task, retrain_steps, seed, episodes, device),
+            **epic_sampled(reward, task.id, seed=seed),
+        }
     m = model(task.id)
     d_s = _state_coverage(task.id, coverage)
     d_a = np.full(m.n_actions, 1.0 / m.n_actions)
@@ -174,9 +185,6 @@ def _retrained_continuous(reward, task, steps: int, seed: int, episodes: int, de
     return {
         "env_id": task.id,
         "reward_kind": reward.fields.get("net_kind", reward.kind),
-        "epic": None,
-        "epic_exact": False,
-        "epic_note": "not measured: sampled EPIC on non-tabular tasks is not implemented",
         "normalized_return": result.normalized_score,
         "retrained_return": result.mean,
         "ref_random_return": task.ref_random_return,
@@ -184,4 +192,77 @@ def _retrained_continuous(reward, task, steps: int, seed: int, episodes: int, de
         "retraining": f"SB3 {'SAC' if continuous else 'PPO'}, {steps} env steps on the learned "
         f"reward, gamma={task.gamma}, seed {seed}; scored on {episodes} validation episodes",
         "feature_gap_l1": None,
+    }
+
+
+def epic_sampled(reward: LearnedReward, env_id: str, *, seed: int = 0) -> dict[str, Any]:
+    """Sampled EPIC (see the module docstring) on a continuous task; ``epic`` None, with the
+    reason, where the true reward is not a function of the observation."""
+    import gymnasium as gym
+
+    from ilkit.envs.scoring import observation_reward
+    from ilkit.envs.seeds import training_seeds
+
+    true_fn = observation_reward(env_id)
+    if true_fn is None:
+        return {
+            "epic": None,
+            "epic_exact": False,
+            "epic_note": f"not measured: {env_id}'s true reward reads simulator state that its "
+            "observation does not hold, so it cannot be evaluated at sampled transitions",
+        }
+    env = gym.make(env_id)
+    env.action_space.seed(seed)
+    obs, acts, nxt = [], [], []
+    for episode_seed in training_seeds(seed, 1 + EPIC_TRANSITIONS // env.spec.max_episode_steps):
+        o, _ = env.reset(seed=int(episode_seed))
+        done = False
+        while not done and len(obs) < EPIC_TRANSITIONS:
+            a = env.action_space.sample()
+            o2, _, terminated, truncated, _ = env.step(a)
+            obs.append(o), acts.append(a), nxt.append(o2)
+            o, done = o2, terminated or truncated
+    env.close()
+    s, a, s2 = (np.asarray(x, dtype=np.float32) for x in (obs, acts, nxt))
+    rng = np.random.default_rng([seed, 1])
+    m = EPIC_MEAN_SAMPLES
+    mean_a = np.stack([env.action_space.sample() for _ in range(m)]).astype(np.float32)
+    mean_s2 = s[rng.integers(len(s), size=m)]  # S' ~ D_S
+    mean_s = s[rng.integers(len(s), size=m)]  # S ~ D_S
+    gamma = spec(env_id).gamma
+
+    def learned(x, u, y):
+        return np.asarray(reward(x, u, y, np.zeros(len(x)), env_id=env_id), dtype=np.float64)
+
+    def true(x, u, y):
+        return true_fn(x, u)
+
+    def mean_from(fn, xs):  # E_{A,S'}[R(x, A, S')] for each x: N x M evaluations, chunked
+        out = np.empty(len(xs))
+        for i in range(0, len(xs), 64):
+            chunk = xs[i : i + 64]
+            rep = np.repeat(chunk, m, axis=0)
+            tiled_a = np.tile(mean_a, (len(chunk), 1))
+            tiled_y = np.tile(mean_s2, (len(chunk), 1))
+            out[i : i + 64] = fn(rep, tiled_a, tiled_y).reshape(len(chunk), m).mean(axis=1)
+        return out
+
+    canonical = {}
+    for name, fn in (("learned", learned), ("true", true)):
+        constant = float(fn(mean_s, mean_a, mean_s2).mean())
+        canonical[name] = (
+            fn(s, a, s2) + gamma * mean_from(fn, s2) - mean_from(fn, s) - gamma * constant
+        )
+    if not np.isfinite(canonical["learned"]).all():
+        raise RewardArtifactError("the learned reward is not finite on the sampled transitions")
+    epic, rho = pearson_distance(canonical["learned"], canonical["true"], np.ones(len(s)))
+    return {
+        "epic": epic,
+        "pearson": rho,
+        "epic_exact": False,
+        "epic_samples": {
+            "transitions": len(s),
+            "canonicalization_samples": m,
+            "coverage": "states of a uniform random policy (training seeds), uniform actions",
+        },
     }
