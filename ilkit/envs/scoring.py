@@ -32,16 +32,16 @@ def make_scoring_env(env_id: str, **kwargs: Any) -> ScoringEnv:
 
 
 def observation_reward(env_id: str):
-    """The true reward as a vectorised function of (observations, actions) -> (N,), for the
-    tasks whose observation determines it; None for the others (their reward reads simulator
-    state that the observation does not hold, so it cannot be evaluated at an arbitrary
-    transition). Sampled EPIC (``ilkit.rewards``) needs exactly this."""
+    """The true reward as a vectorised function (observations, actions, next observations) ->
+    (N,), for the tasks whose observations determine it; None for the others (their reward
+    reads simulator state the observation does not hold, so it cannot be evaluated at an
+    arbitrary transition). Sampled EPIC (``ilkit.rewards``) needs exactly this."""
     from ilkit.envs.tasks import spec
 
     return _OBSERVATION_REWARDS.get(spec(env_id).name)
 
 
-def _pendulum_reward(obs: np.ndarray, acts: np.ndarray) -> np.ndarray:
+def _pendulum_reward(obs: np.ndarray, acts: np.ndarray, _next: np.ndarray) -> np.ndarray:
     # gymnasium's PendulumEnv.step: -(angle_normalize(th)^2 + 0.1 thdot^2 + 0.001 u^2), u
     # clipped to the max torque; obs = (cos th, sin th, thdot), so atan2 is th normalised
     # (tests/envs/test_scoring_functions.py checks it against env.step)
@@ -51,4 +51,12 @@ def _pendulum_reward(obs: np.ndarray, acts: np.ndarray) -> np.ndarray:
     return -(th**2 + 0.1 * obs[:, 2] ** 2 + 0.001 * u**2)
 
 
-_OBSERVATION_REWARDS = {"Pendulum": _pendulum_reward}
+def _half_cheetah_reward(obs: np.ndarray, acts: np.ndarray, nxt: np.ndarray) -> np.ndarray:
+    # gymnasium's HalfCheetah-v4 (forward weight 1, control cost 0.1, dt 0.05): the forward
+    # velocity of the root; seals keeps the root's x position as observation 0
+    obs, nxt = (np.asarray(x, dtype=np.float64).reshape(len(x), -1) for x in (obs, nxt))
+    acts = np.asarray(acts, dtype=np.float64).reshape(len(obs), -1)
+    return (nxt[:, 0] - obs[:, 0]) / 0.05 - 0.1 * np.sum(acts**2, axis=1)
+
+
+_OBSERVATION_REWARDS = {"Pendulum": _pendulum_reward, "HalfCheetah": _half_cheetah_reward}

@@ -6,9 +6,10 @@
   shaping; then the Pearson distance sqrt((1 − ρ)/2) ∈ [0, 1] over transitions drawn from
   D_S × D_A × D_S. It is also invariant to positive rescaling. Exact on tabular tasks (every
   (s, a, s') weighed by its coverage probability). Sampled on a continuous task whose
-  observation determines its true reward (Pendulum): D_S the states a uniform random policy
-  visits on training seeds, D_A uniform, the expectations over ``EPIC_MEAN_SAMPLES`` draws, the
-  Pearson distance over the random policy's own transitions; the counts are reported.
+  observations determine its true reward (Pendulum, HalfCheetah): D_S the states a uniform
+  random policy visits on training seeds, D_A uniform, the expectations over
+  ``EPIC_MEAN_SAMPLES`` draws, the Pearson distance over the random policy's own transitions;
+  the counts are reported.
 * ``normalized_return``: the true return of ilkit's optimal policy for the learned reward
   (:mod:`ilkit.envs.tabular.solve`: greedy after H backups of value iteration with the task's
   γ), exact, normalised by the task's exact random and expert returns (same procedure on the
@@ -30,7 +31,7 @@ from ilkit.rewards.tabular import exact_return
 
 COVERAGES = ("uniform", "expert")
 EPIC_TRANSITIONS = 4000
-"""Sampled EPIC: transitions (20 random-policy episodes of 200 steps on Pendulum)."""
+"""Sampled EPIC: random-policy transitions (20 Pendulum episodes, 4 HalfCheetah ones)."""
 EPIC_MEAN_SAMPLES = 256
 """Sampled EPIC: (A, S') draws behind each canonicalisation expectation."""
 
@@ -235,7 +236,7 @@ def epic_sampled(reward: LearnedReward, env_id: str, *, seed: int = 0) -> dict[s
         return np.asarray(reward(x, u, y, np.zeros(len(x)), env_id=env_id), dtype=np.float64)
 
     def true(x, u, y):
-        return true_fn(x, u)
+        return true_fn(x, u, y)
 
     def mean_from(fn, xs):  # E_{A,S'}[R(x, A, S')] for each x: N x M evaluations, chunked
         out = np.empty(len(xs))

@@ -20,8 +20,8 @@ class _FunctionReward(LearnedReward):
         return self.fn(np.asarray(obs), np.asarray(acts), np.asarray(next_obs))
 
 
-def _true(obs, acts, _next):
-    return observation_reward(PENDULUM)(obs, acts)
+def _true(obs, acts, nxt):
+    return observation_reward(PENDULUM)(obs, acts, nxt)
 
 
 def _shaped(obs, acts, nxt):  # 3 x true + γΦ(s') - Φ(s): the same optimal policies
@@ -46,6 +46,12 @@ def test_an_unrelated_reward_is_far_and_a_partial_one_in_between():
     unrelated = epic_sampled(_FunctionReward(lambda o, a, n: np.tanh(o @ w)), PENDULUM)["epic"]
     upright_only = epic_sampled(_FunctionReward(lambda o, a, n: o[:, 0]), PENDULUM)["epic"]
     assert unrelated > 0.4 and 0.0 < upright_only < unrelated
+
+
+def test_half_cheetah_epic_is_zero_for_its_true_reward():
+    true = observation_reward("ilkit/HalfCheetah-v0")
+    out = epic_sampled(_FunctionReward(true), "ilkit/HalfCheetah-v0")
+    assert out["epic"] == pytest.approx(0.0, abs=1e-6)
 
 
 def test_no_number_where_the_observation_does_not_hold_the_reward():
