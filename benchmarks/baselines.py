@@ -43,6 +43,9 @@ import numpy as np  # noqa: E402
 RESULTS = Path(__file__).parent / "results" / "baselines.md"
 WORK_DIR = Path(tempfile.gettempdir()) / "ilkit-baselines"
 ALGOS = ("bc", "dagger", "gail", "airl")
+"""The default sweep; ``airl_bc`` (AIRL with a BC term in the actor's loss, SAC only) by name."""
+CHOICES = (*ALGOS, "airl_bc")
+ADVERSARIAL = ("gail", "airl", "airl_bc")
 CLASSIC = ("ilkit/CartPole-v0", "ilkit/Pendulum-v0", "ilkit/LunarLander-v0")
 MUJOCO = ("ilkit/HalfCheetah-v0", "ilkit/Hopper-v0", "ilkit/Walker2d-v0")
 # MuJoCo tasks whose GAIL/AIRL scores are recorded without a target (pass them with --envs)
@@ -52,10 +55,10 @@ MUJOCO_RECORDED = ("ilkit/Ant-v0", "ilkit/Swimmer-v0")
 TARGETS = {
     **{(env, algo): 0.95 for env in CLASSIC for algo in ("bc", "dagger")},
     **{(env, algo): 0.9 for env in CLASSIC[:2] for algo in ("gail", "airl")},
-    **{(env, algo): 0.9 for env in MUJOCO for algo in ALGOS},
+    **{(env, algo): 0.9 for env in MUJOCO for algo in CHOICES},
 }
 TIME_LIMIT_S = 600
-TIME_LIMITS_S = {(env, algo): 90 * 60 for env in MUJOCO for algo in ("gail", "airl")}
+TIME_LIMITS_S = {(env, algo): 90 * 60 for env in MUJOCO for algo in ADVERSARIAL}
 # everything after this line of the markdown is hand-written and kept when the table is rewritten
 KEEP_MARKER = "<!-- kept by baselines.py: hand-written notes below -->"
 
@@ -223,7 +226,7 @@ def label(row: dict) -> str:
     the task's default or not."""
     shown = dict(row.get("overrides") or {})
     config = row.get("config") or {}
-    if row["algorithm"] in ("gail", "airl"):
+    if row["algorithm"] in ADVERSARIAL:
         for key in NAMED_WHEN_SET:
             if config.get(key):
                 shown.setdefault(key, config[key])
@@ -240,7 +243,7 @@ def write_table(rows: list[dict], out: Path, commands: list[str]) -> None:
     order = {env: i for i, env in enumerate((*CLASSIC, *MUJOCO, *MUJOCO_RECORDED))}
     keys = sorted(
         groups,
-        key=lambda k: (order.get(k[0], 99), k[0], ALGOS.index(k[1].split()[0]), k[1]),
+        key=lambda k: (order.get(k[0], 99), k[0], CHOICES.index(k[1].split()[0]), k[1]),
     )
     lines = [
         "# Baselines: BC, DAgger, GAIL, AIRL",
@@ -324,7 +327,7 @@ def default_envs() -> list[str]:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--envs", nargs="+", help="default: tasks with a bundled expert")
-    parser.add_argument("--algos", nargs="+", default=list(ALGOS), choices=ALGOS)
+    parser.add_argument("--algos", nargs="+", default=list(ALGOS), choices=CHOICES)
     parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
     parser.add_argument("--eval-episodes", type=int, default=50)
     parser.add_argument("--demos", type=int, help="expert episodes per run (default: the task's)")

@@ -27,7 +27,8 @@ PUBLISHED_10M = {
     "Ant": {"gail": 0.995, "airl": 0.98},
     "Swimmer": {"gail": 0.85, "airl": 0.97},
 }
-COLORS = {"bc": "tab:gray", "dagger": "tab:green", "gail": "tab:blue", "airl": "tab:orange"}
+COLORS = {"bc": "tab:gray", "dagger": "tab:green", "gail": "tab:blue", "airl": "tab:orange",
+          "airl_bc": "tab:red"}  # fmt: skip
 
 
 def partial_metrics(run: Path, algo: str, env_id: str, seed: int, generator: str) -> dict:

@@ -28,6 +28,7 @@ BUILTIN: tuple[str, ...] = (
     "ilkit.algorithms.dagger",
     "ilkit.algorithms.gail",
     "ilkit.algorithms.airl",
+    "ilkit.algorithms.airl_bc",
     "ilkit.algorithms.mce_irl",
     "ilkit.algorithms.feature_matching",
     "ilkit.algorithms.hg_dagger",

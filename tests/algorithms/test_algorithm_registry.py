@@ -33,10 +33,20 @@ def _generator_only_keys(generator: str) -> set[str]:
     return others - mine
 
 
+PLAIN_AIRL = {"bc_weight": (0.4, 0.0), "bc_decay_steps": (0, 100_000),
+              "total_timesteps": (150_000, 300_000)}  # fmt: skip
+INTENDED = {
+    "ilkit/Walker2d-v0 airl": PLAIN_AIRL,
+    "ilkit/Walker2d-v0 airl generator=sac": PLAIN_AIRL,
+}
+"""Changes made on purpose since the capture (issue 29: the AIRL default holds no BC term; the
+old Walker2d default lives on as ``airl_bc``)."""
+
+
 def test_every_task_and_algorithm_resolves_to_the_values_before_the_registry():
     """--show-config of every task x algorithm (x generator) as captured before the registry:
-    every key still there has the same value; a key that is gone belongs to the other
-    generator only; no key is new."""
+    every key still there has the same value (or the INTENDED change); a key that is gone
+    belongs to the other generator only; no key is new."""
     baseline = json.loads(BASELINE.read_text())
     assert len(baseline) == 96
     for label, before in baseline.items():
@@ -45,10 +55,31 @@ def test_every_task_and_algorithm_resolves_to_the_values_before_the_registry():
         after = _show_config(args)
         assert not set(after) - set(before), (label, set(after) - set(before))
         changed = {k: (before[k], after[k]) for k in after if after[k] != before[k]}
-        assert not changed, (label, changed)
+        assert changed == INTENDED.get(label, {}), (label, changed)
         gone = set(before) - set(after)
         if gone:
             assert gone <= _generator_only_keys(after["generator"]), (label, gone)
+
+
+def test_airl_bc_on_walker2d_is_the_old_airl_default_and_airl_holds_no_bc_term():
+    """The stored Walker2d rows with the BC term moved to airl_bc: its config is exactly what
+    airl resolved to before; airl itself has the term off on every task."""
+    before = json.loads(BASELINE.read_text())["ilkit/Walker2d-v0 airl generator=sac"]
+    after = _show_config(["airl_bc", "--env", "ilkit/Walker2d-v0"])
+    assert after == {k: before[k] for k in after}
+    assert set(before) - set(after) <= _generator_only_keys("sac")
+    for env_id in ("ilkit/Pendulum-v0", "ilkit/Hopper-v0", "ilkit/Walker2d-v0", "ilkit/Ant-v0"):
+        assert _show_config(["airl", "--env", env_id, "--set", "generator=sac"])["bc_weight"] == 0
+        assert _show_config(["airl_bc", "--env", env_id])["bc_weight"] == 0.4
+
+
+def test_airl_bc_on_discrete_actions_is_a_one_line_error(tmp_path):
+    result = CliRunner().invoke(
+        cli, ["train", "airl_bc", "--env", "ilkit/CartPole-v0", "--seed", "0", "--demos", "1",
+              "--out", str(tmp_path / "run")],
+    )  # fmt: skip
+    assert result.exit_code != 0
+    assert "airl_bc trains SAC: it needs continuous actions" in result.output
 
 
 DUMMY = '''

@@ -99,3 +99,19 @@ def test_stored_run_of_other_defaults_is_refused_not_mislabelled(tmp_path):
     assert refused.returncode != 0
     assert "another config than these defaults give (lr differ)" in refused.stderr
     assert "Traceback" not in refused.stderr
+
+
+def test_every_committed_row_is_what_its_command_gives_with_todays_defaults():
+    """A change of a task default (or of an algorithm's name) must move or rerun the committed
+    rows it touches: a row that no longer matches would be mislabelled in baselines.md."""
+    sys.path.insert(0, str(SCRIPT.parent))
+    from baselines import cache_path, stale_keys
+
+    work = ROOT / "benchmarks" / "results" / "baselines-runs"
+    rows = sorted((work / "results").glob("*.json"))
+    assert len(rows) > 50
+    for path in rows:
+        row = json.loads(path.read_text())
+        overrides = row.get("overrides") or {}
+        assert stale_keys(row, overrides) == [], path.name
+        assert cache_path(work, row["env_id"], row["algorithm"], row["seed"], overrides) == path
