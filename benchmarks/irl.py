@@ -17,8 +17,12 @@ table. Run (2 cores: about 1 min without gail/airl; each gail/airl run ~1-2 min)
 
     .venv/bin/python benchmarks/irl.py              # writes benchmarks/results/irl.md
     .venv/bin/python benchmarks/irl.py --algos mce_irl feature_matching bc --seeds 0 1 2
+    .venv/bin/python benchmarks/irl.py --continuous airl gail anchor --env ilkit/Pendulum-v0
+    .venv/bin/python benchmarks/irl.py --page-only   # rewrite the page from the stored rows
 
-Finished cells are kept in ``benchmarks/results/irl_runs.jsonl`` and not re-run.
+Finished cells are kept in ``benchmarks/results/irl_runs.jsonl`` and not re-run; the continuous
+rows (``--continuous``: AIRL's g / GAIL's logit re-optimised with SAC, sampled EPIC) are appended
+to ``irl_continuous.jsonl``.
 """
 
 from __future__ import annotations
@@ -218,17 +222,24 @@ def write_page(rows: list[dict], pictures: list[str], seeds: list[int], adv_step
             f"{fmt(mean(rs, 'epic'))} | {fmt(mean(rs, 'retrained'))} | "
             f"{fmt(mean(rs, 'transfer_reward'))} | {fmt(mean(rs, 'transfer_policy'))} |"
         )
-    if PENDULUM_ROWS.exists():
-        lines += ["", "## Pendulum (continuous): the saved reward re-optimised from scratch", "",
-                  f"Command: `{COMMAND} --pendulum airl gail anchor --retrain-steps 20000`. "
-                  "EPIC: sampled (`ilkit reward evaluate` on Pendulum; see docs/irl.md).", "",
-                  "| algorithm | seed | own policy | reward re-optimised | re-training | CPU s |",
-                  "|---|---|---|---|---|---|"]  # fmt: skip
-        for line in PENDULUM_ROWS.read_text().splitlines():
+    if CONTINUOUS_ROWS.exists():
+        lines += ["", "## Continuous tasks: the saved reward re-optimised from scratch", "",
+                  "Commands: `" + "`; `".join(CONTINUOUS_COMMANDS) + "`. Re-optimised: SB3 "
+                  "SAC from scratch on the learned reward (`ilkit reward evaluate --retrain-steps "
+                  "N`: 64x64 nets, lr 1e-3, the task's gamma), scored on 50 validation episodes "
+                  "with the true reward; the anchor row is the same recipe on the true reward. "
+                  "Sampled EPIC: random-policy transitions, with the sample count (see "
+                  "docs/irl.md).", "",
+                  "| task | algorithm | seed | own policy | reward re-optimised | sampled EPIC "
+                  "| samples | re-training steps | CPU s |",
+                  "|---|---|---|---|---|---|---|---|---|"]  # fmt: skip
+        for line in CONTINUOUS_ROWS.read_text().splitlines():
             r = json.loads(line)
+            name = " ".join([r["algo"], *(f"{k}={v}" for k, v in r.get("overrides", {}).items())])
             lines.append(
-                f"| {r['algo']} (generator {r['generator']}) | {r['seed']} | {fmt(r['policy'])} "
-                f"| {fmt(r['retrained'])} | {r['retraining']} | {r['cpu_s']} |"
+                f"| {r['task']} | {name} | {r['seed']} | {fmt(r['policy'])} "
+                f"| {fmt(r['retrained'])} | {fmt(r.get('epic'))} | {r.get('epic_samples') or '—'} "
+                f"| {r['retrain_steps']} | {r['cpu_s']} |"
             )
     if NOTES.exists():
         lines += ["", NOTES.read_text().strip()]
@@ -237,93 +248,115 @@ def write_page(rows: list[dict], pictures: list[str], seeds: list[int], adv_step
     OUT.write_text("\n".join(lines) + "\n")
 
 
-PENDULUM = "ilkit/Pendulum-v0"
-PENDULUM_ROWS = RESULTS / "irl_pendulum.jsonl"
+CONTINUOUS_ROWS = RESULTS / "irl_continuous.jsonl"
+CONTINUOUS_COMMANDS = (
+    f"{COMMAND} --continuous airl gail anchor --env ilkit/Pendulum-v0 --retrain-steps 20000",
+    f"{COMMAND} --continuous airl --set airl_log_pi=true --env ilkit/Pendulum-v0 --seeds 0 1 "
+    "--retrain-steps 20000",
+    f"{COMMAND} --continuous airl --set airl_log_pi=true --env ilkit/HalfCheetah-v0 "
+    "--retrain-steps 30000",
+    f"{COMMAND} --continuous gail anchor --env ilkit/HalfCheetah-v0 --retrain-steps 30000",
+)
+"""The runs behind the committed rows of :data:`CONTINUOUS_ROWS`."""
 
 
-def run_pendulum(algos: list[str], work: Path, retrain_steps: int, seed: int = 0) -> None:
-    """AIRL's g / GAIL's logit on Pendulum (SAC generator, the task's defaults), re-optimised
-    from scratch with SB3 SAC for ``retrain_steps`` on the learned reward; appended to
-    :data:`PENDULUM_ROWS`. A run directory already under ``work/pendulum`` is reused."""
+def run_continuous(env_id: str, algos: list[str], work: Path, retrain_steps: int, seed: int,
+                   overrides: dict[str, str]) -> None:  # fmt: skip
+    """AIRL's g / GAIL's logit on a continuous task (SAC generator, the task's defaults plus
+    ``overrides``), re-optimised from scratch with ``evaluate_reward``'s SB3 recipe for
+    ``retrain_steps``, with sampled EPIC; one row each appended to :data:`CONTINUOUS_ROWS`.
+    A run directory already under ``work`` (``work/<task>/<algo>[-key=value...]``) is reused:
+    the training of a row can come from ``ilkit train`` with the same arguments."""
     from ilkit.algorithms import train
     from ilkit.rewards import evaluate_reward, load_reward
 
-    os.environ["MINARI_DATASETS_PATH"] = str(work / "minari" / "pendulum")
+    name = env_id.split("/")[-1]
+    os.environ["MINARI_DATASETS_PATH"] = str(work / "minari")
     for algo in algos:
         if algo == "anchor":
-            _pendulum_anchor(retrain_steps, seed)
+            _true_reward_anchor(env_id, retrain_steps, seed)
             continue
-        out = work / "pendulum" / algo
+        tag = "".join(f"-{k}={v}" for k, v in sorted(overrides.items()))
+        out = work / name / f"{algo}{tag}-s{seed}"
         t0 = time.process_time()
         if not (out / "reward").exists():
-            train(algo, env_id=PENDULUM, seed=seed, out_dir=out, config={"generator": "sac"},
-                  device="cpu", overwrite=True)  # fmt: skip
+            config = {"generator": "sac", **overrides}
+            train(algo, env_id=env_id, seed=seed, out_dir=out, config=config, device="cpu",
+                  overwrite=True)  # fmt: skip
         metrics = json.loads((out / "metrics.json").read_text())
-        result = evaluate_reward(load_reward(out / "reward"), PENDULUM,
+        result = evaluate_reward(load_reward(out / "reward"), env_id,
                                  retrain_steps=retrain_steps, seed=seed, device="cpu")  # fmt: skip
-        row = {"task": PENDULUM, "algo": algo, "seed": seed, "generator": "sac",
+        row = {"task": env_id, "algo": algo, "overrides": overrides, "seed": seed,
                "policy": metrics["final"]["normalized_score"],
-               "retrained": result["normalized_return"], "retraining": result["retraining"],
-               "cpu_s": round(time.process_time() - t0, 1)}  # fmt: skip
+               "retrained": result["normalized_return"], "epic": result.get("epic"),
+               "epic_samples": _samples(result.get("epic_samples")),
+               "retrain_steps": retrain_steps,
+               "cpu_s": round(metrics["cpu_time_s"] + time.process_time() - t0, 1)}  # fmt: skip
         print(row, flush=True)
-        with PENDULUM_ROWS.open("a") as f:
+        with CONTINUOUS_ROWS.open("a") as f:
             f.write(json.dumps(row) + "\n")
 
 
-def _pendulum_anchor(steps: int, seed: int) -> None:
-    """The re-training recipe of ``evaluate_reward`` on the true reward: what 1.0 would need."""
+def _samples(counts: dict | None) -> str | None:
+    return counts and f"{counts['transitions']} x {counts['canonicalization_samples']}"
+
+
+def _true_reward_anchor(env_id: str, steps: int, seed: int) -> None:
+    """``evaluate_reward``'s re-training recipe on the true reward: what 1.0 would need."""
     import gymnasium as gym
-    import torch as th
-    from stable_baselines3 import SAC
 
     from ilkit.envs import spec
     from ilkit.envs.scoring import make_scoring_env
     from ilkit.evaluation import evaluate
+    from ilkit.rewards.evaluate import retraining_learner
 
     t0 = time.process_time()
-    th.set_num_threads(1)
-    env = gym.wrappers.TimeLimit(make_scoring_env(PENDULUM), spec(PENDULUM).horizon)
-    learner = SAC("MlpPolicy", env, learning_rate=1e-3, policy_kwargs={"net_arch": [64, 64]},
-                  learning_starts=1000, gamma=spec(PENDULUM).gamma, seed=seed, verbose=0,
-                  device="cpu")  # fmt: skip
-    learner.learn(steps)
-    score = evaluate(learner, PENDULUM, n_episodes=50, device="cpu").normalized_score
-    row = {"task": PENDULUM, "algo": "true reward (anchor)", "seed": seed, "generator": "—",
-           "policy": None, "retrained": score,
-           "retraining": f"the same SAC recipe, {steps} env steps on the true reward",
-           "cpu_s": round(time.process_time() - t0, 1)}  # fmt: skip
+    task = spec(env_id)
+    env = gym.wrappers.TimeLimit(make_scoring_env(env_id), task.horizon)
+    learner = retraining_learner(env, task, steps, seed, device="cpu")
+    score = evaluate(learner, env_id, n_episodes=50, device="cpu").normalized_score
+    row = {"task": env_id, "algo": "true reward (anchor)", "overrides": {}, "seed": seed,
+           "policy": None, "retrained": score, "epic": 0.0, "epic_samples": None,
+           "retrain_steps": steps, "cpu_s": round(time.process_time() - t0, 1)}  # fmt: skip
     print(row, flush=True)
-    with PENDULUM_ROWS.open("a") as f:
+    with CONTINUOUS_ROWS.open("a") as f:
         f.write(json.dumps(row) + "\n")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    parser.add_argument("--seeds", type=int, nargs="+", help="default: 0 1 2 (--continuous: 0)")
     parser.add_argument("--algos", nargs="+", default=list(ALGOS), choices=ALGOS)
     parser.add_argument("--tasks", nargs="+", default=list(TASKS), choices=TASKS)
     parser.add_argument("--adv-steps", type=int, default=20_000)
     parser.add_argument("--work", type=Path, default=None, help="scratch dir (kept if given)")
     parser.add_argument(
-        "--pendulum",
-        nargs="*",
+        "--continuous",
+        nargs="+",
         choices=("airl", "gail", "anchor"),
         default=None,
-        help="instead: these algorithms on Pendulum, reward re-optimised",
+        help="instead: these algorithms on --env (continuous), reward re-optimised with SAC",
     )
+    parser.add_argument("--env", default="ilkit/Pendulum-v0", help="task of --continuous")
+    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                        help="config override of the --continuous runs")  # fmt: skip
     parser.add_argument("--retrain-steps", type=int, default=20_000)
+    parser.add_argument("--page-only", action="store_true", help="rewrite irl.md, run nothing")
     args = parser.parse_args()
+    rerun_tabular = args.continuous is None and not args.page_only
     work = args.work or Path(tempfile.mkdtemp(prefix="ilkit-irl-"))
     RESULTS.mkdir(parents=True, exist_ok=True)
-    if args.pendulum is not None:
-        run_pendulum(args.pendulum or ["airl", "gail"], work, args.retrain_steps)
-        return
+    if args.continuous is not None:
+        overrides = dict(item.split("=", 1) for item in args.set)
+        for seed in args.seeds or [0]:
+            run_continuous(args.env, args.continuous, work, args.retrain_steps, seed, overrides)
+    args.seeds = args.seeds or [0, 1, 2]
     done = {}
-    if ROWS.exists():
+    if ROWS.exists():  # the tabular rows (the page is rewritten from all of them)
         for line in ROWS.read_text().splitlines():
             r = json.loads(line)
             done[(r["task"], r["algo"], r["seed"])] = r
-    for seed in args.seeds:
+    for seed in args.seeds if rerun_tabular else []:
         for task in args.tasks:
             for algo in args.algos:
                 key = (task, algo, seed)
@@ -335,7 +368,12 @@ def main() -> None:
                 with ROWS.open("w") as f:
                     for r in done.values():
                         f.write(json.dumps(r) + "\n")
-    pictures = [p for t in TASKS if (p := heat_maps(t, work, list(ALGOS)))]
+    if rerun_tabular:
+        pictures = [p for t in TASKS if (p := heat_maps(t, work, list(ALGOS)))]
+    else:  # the heat maps of the last tabular run
+        pictures = [
+            p.name for t in TASKS if (p := RESULTS / f"irl_{t.split('/')[1][:-3]}.png").exists()
+        ]
     write_page(list(done.values()), pictures, sorted({r["seed"] for r in done.values()}),
                args.adv_steps)  # fmt: skip
     print(f"wrote {OUT}")

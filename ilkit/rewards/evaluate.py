@@ -156,32 +156,42 @@ def evaluate_reward(
     }
 
 
-def _retrained_continuous(reward, task, steps: int, seed: int, episodes: int, device: str):
-    import gymnasium as gym
+def retraining_learner(env, task, steps: int, seed: int, device: str = "auto"):
+    """The SB3 learner that re-optimises a reward on a task that is not tabular, trained for
+    ``steps`` on ``env`` (one torch thread: small batches, intra-op threads only contend).
+    Public so that a benchmark can train the same recipe on the true reward (its anchor)."""
     import torch as th
     from gymnasium import spaces
     from stable_baselines3 import PPO, SAC
 
-    from ilkit.evaluation import evaluate
-    from ilkit.rewards.wrapper import LearnedRewardWrapper
-
     if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
         raise RewardEvaluationError(f"retrain_steps must be a positive integer, got {steps!r}")
-    env = LearnedRewardWrapper(gym.make(task.id), reward, env_id=task.id)
-    continuous = isinstance(env.action_space, spaces.Box)
     common = dict(gamma=task.gamma, seed=seed, device=device, verbose=0)
-    if continuous:  # rl-zoo's SAC on Pendulum: lr 1e-3, 64x64 (20k steps reach the expert)
+    if isinstance(env.action_space, spaces.Box):  # rl-zoo's SAC on Pendulum: lr 1e-3, 64x64
         kwargs = {"learning_rate": 1e-3, "policy_kwargs": {"net_arch": [64, 64]},
                   "learning_starts": min(1000, max(1, steps // 10))}  # fmt: skip
         learner = SAC("MlpPolicy", env, **kwargs, **common)
     else:
         learner = PPO("MlpPolicy", env, **common)
     old_threads = th.get_num_threads()
-    th.set_num_threads(1)  # small batches: intra-op threads only contend
+    th.set_num_threads(1)
     try:
         learner.learn(steps)
     finally:
         th.set_num_threads(old_threads)
+    return learner
+
+
+def _retrained_continuous(reward, task, steps: int, seed: int, episodes: int, device: str):
+    import gymnasium as gym
+    from stable_baselines3 import SAC
+
+    from ilkit.evaluation import evaluate
+    from ilkit.rewards.wrapper import LearnedRewardWrapper
+
+    env = LearnedRewardWrapper(gym.make(task.id), reward, env_id=task.id)
+    learner = retraining_learner(env, task, steps, seed, device)
+    continuous = isinstance(learner, SAC)
     result = evaluate(learner, task.id, n_episodes=episodes, device="cpu")
     return {
         "env_id": task.id,
