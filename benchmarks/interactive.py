@@ -195,24 +195,33 @@ def write_page(rows: list[dict], command: str) -> None:
                 f"| {_fmt(r['normalized_score'])} | {r['mean_return']:.1f} | {r['env_steps']} "
                 f"| {r['preference_queries']} | {r['cpu_s']:.0f} |"
             )
-        fig, ax = plt.subplots(figsize=(6, 4))
-        budgets = sorted({r["overrides"].get("query_budget") for r in prefs})
-        for r in prefs:
-            ax.scatter(r["preference_queries"], r["normalized_score"], color="C0", alpha=0.7)
-        means = [
-            np.mean([r["normalized_score"] for r in prefs if r["overrides"]["query_budget"] == b])
-            for b in budgets
-        ]
-        ax.plot(budgets, means, "-", color="C0", label="mean over seeds")
-        ax.set_xscale("log")
-        ax.set_xlabel("preference queries (log)")
-        ax.set_ylabel("normalized score")
-        ax.set_title(f"{PREF_ENV}: preference queries vs score")
-        ax.legend()
-        fig.tight_layout()
-        fig.savefig(RESULTS / "interactive-preferences.png", dpi=100)
-        plt.close(fig)
-        out += ["", "![preferences vs score](interactive-preferences.png)", ""]
+        for env in sorted({r["env_id"] for r in prefs}):
+            group = [r for r in prefs if r["env_id"] == env]
+            fig, ax = plt.subplots(figsize=(6, 4))
+            budgets = sorted({r["overrides"]["query_budget"] for r in group})
+            for r in group:
+                ax.scatter(r["preference_queries"], r["normalized_score"], color="C0", alpha=0.7)
+            means = [
+                np.mean([r["normalized_score"] for r in group
+                         if r["overrides"]["query_budget"] == b])
+                for b in budgets
+            ]  # fmt: skip
+            ax.plot(budgets, means, "-", color="C0", label="mean over seeds")
+            ax.set_xscale("log")
+            ax.set_xlabel("preference queries (log)")
+            ax.set_ylabel("normalized score")
+            ax.set_title(f"{env}: preference queries vs score")
+            ax.legend()
+            fig.tight_layout()
+            png = (
+                "interactive-preferences.png"
+                if env == PREF_ENV
+                else (f"interactive-preferences-{env.split('/')[-1]}.png")
+            )
+            fig.savefig(RESULTS / png, dpi=100)
+            plt.close(fig)
+            out += ["", f"![preferences vs score, {env}]({png})"]
+        out.append("")
     marker = "<!-- kept by interactive.py: hand-written notes below -->"
     notes = ""
     if PAGE.exists() and marker in PAGE.read_text():
@@ -225,6 +234,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--envs", nargs="*", default=["ilkit/CartPole-v0"])
     parser.add_argument("--methods", nargs="*", default=list(LABEL_METHODS))
     parser.add_argument("--prefs", nargs="*", type=int, default=[100, 300, 1000])
+    parser.add_argument("--prefs-env", default=PREF_ENV, help="task of the preference runs")
+    parser.add_argument(
+        "--prefs-steps", type=int, default=None,
+        help="env steps of the preference runs (task default if not given)",
+    )  # fmt: skip
     parser.add_argument("--seeds", nargs="*", type=int, default=[0, 1, 2])
     parser.add_argument(
         "--demos", type=int, default=None, help="demo episodes of the label runs (task default)"
@@ -239,8 +253,11 @@ def main(argv: list[str] | None = None) -> None:
                     algo, overrides = LABEL_METHODS[method]
                     run_one(env, method, algo, overrides, seed, args.work_dir, args.demos)
             for budget in args.prefs:
-                run_one(PREF_ENV, f"preferences {budget}", "preferences",
-                        {"query_budget": budget}, seed, args.work_dir)  # fmt: skip
+                method, overrides = f"preferences {budget}", {"query_budget": budget}
+                if args.prefs_steps:
+                    method += f" {args.prefs_steps // 1000}k steps"
+                    overrides["total_timesteps"] = args.prefs_steps
+                run_one(args.prefs_env, method, "preferences", overrides, seed, args.work_dir)
     rows = [json.loads(p.read_text()) for p in sorted(args.work_dir.glob("*.json"))]
     write_page(rows, "\n".join(COMMANDS))
     print(PAGE)
