@@ -13,6 +13,8 @@ import torch
 import ilkit.envs  # noqa: F401
 import ilkit.evaluation.evaluate  # noqa: F401
 import ilkit.policies.submission  # noqa: F401
+import ilkit.rewards.evaluate  # noqa: F401  (the reward track's workers)
+import ilkit.rewards.loading  # noqa: F401
 from ilkit.envs.scoring import make_scoring_env
 from ilkit.policies.artifact import build_module
 

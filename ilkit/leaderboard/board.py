@@ -1,7 +1,9 @@
 """The board from the stored cells, in three steps: statistics (per entry and task, from the
 cells), ranking (scores, ranks, P(> next)), serialisation (:class:`~ilkit.leaderboard.records.
 Board`). It reads only cells and submissions, so re-rendering a finished board gives the same
-board: every bootstrap is seeded (:mod:`ilkit.leaderboard.stats`)."""
+board: every bootstrap is seeded (:mod:`ilkit.leaderboard.stats`). The reward track
+(:func:`reward_track`) is a second table over the submissions that hold rewards: exact scores,
+one cell per task, ranked by EPIC."""
 
 from __future__ import annotations
 
@@ -11,9 +13,19 @@ from typing import Any
 
 import numpy as np
 
+from ilkit.envs.tabular import is_tabular
 from ilkit.envs.tasks import spec
 from ilkit.leaderboard.config import BoardConfig
-from ilkit.leaderboard.records import Board, Entry, Estimate, Failure, TaskInfo, TaskStats
+from ilkit.leaderboard.records import (
+    Board,
+    Entry,
+    Estimate,
+    Failure,
+    RewardEntry,
+    RewardTrack,
+    TaskInfo,
+    TaskStats,
+)
 from ilkit.leaderboard.stats import (
     bootstrap_mean_ci,
     iqm_with_ci,
@@ -42,6 +54,25 @@ STATISTICS = {
 }
 
 
+REWARD_STATISTICS = {
+    "rank": "Rewards are ranked by their mean EPIC distance to the hidden reward over the "
+    "track's tasks, lower first (0: equal up to potential shaping and positive scale; 0.707: "
+    "uncorrelated; 1: negated); a task without a scored reward counts as 1, the maximum. Ties "
+    "are broken by the mean normalized retrained return, higher first; entries equal on both "
+    "share a rank.",
+    "epic": "EPIC (Gleave et al., ICLR 2021): exact, both rewards canonicalised under uniform "
+    "states and actions, then the Pearson distance sqrt((1 - rho) / 2).",
+    "return": "Retrained return: the true normalized return (0 random, 1 expert) of the policy "
+    "re-optimised from scratch on the submitted reward by exact value iteration in the task's "
+    "true dynamics (the expert's own procedure); a task without a scored reward counts as 0.",
+    "feature_gap": "Feature gap: the L1 distance between that policy's discounted feature "
+    "expectations and the expert's.",
+    "sandbox": "Each reward is loaded (weights only) and scored in its own sandboxed worker; "
+    "only these scores leave it, never the hidden reward. The track covers the board's "
+    "tabular tasks; a reward for another task is a failed cell.",
+}
+
+
 @dataclasses.dataclass
 class _Scored:
     """An entry with the matrices its statistics come from."""
@@ -63,7 +94,9 @@ def build_board(store: CellStore, subs: list[Submission], config: BoardConfig) -
         for env_id in config.envs
     ]  # fmt: skip
     normalized = all(t.has_refs for t in tasks)
-    scored = [statistics(store, sub, tasks, config, normalized) for sub in subs]
+    scored = [
+        statistics(store, sub, tasks, config, normalized) for sub in subs if sub.in_policy_track
+    ]
     if normalized:
         rank(scored)
     entries = sorted(
@@ -92,7 +125,65 @@ def build_board(store: CellStore, subs: list[Submission], config: BoardConfig) -
         statistics=STATISTICS,
         tasks=tasks,
         entries=entries,
+        rewards=reward_track(store, subs, config),
     )
+
+
+# --- the reward track ------------------------------------------------------------------------
+
+
+def reward_tasks(config: BoardConfig) -> list[str]:
+    """The reward track's tasks (its columns, what it ranks on): the board's tabular ones."""
+    return [e for e in config.envs if is_tabular(e)]
+
+
+def reward_cells(sub: Submission, config: BoardConfig) -> list[str]:
+    """The tasks ``sub`` gets a reward cell on: the track's, and any other of the board's that
+    it submitted a reward for (a failed cell that says why; not a column)."""
+    tasks = reward_tasks(config)
+    return tasks + [e for e in config.envs if e in sub.rewards and e not in tasks]
+
+
+def reward_track(store: CellStore, subs: list[Submission], config: BoardConfig):
+    """The reward track's rows, ranked (see :data:`REWARD_STATISTICS`); None when no
+    submission holds a reward."""
+    if not any(sub.rewards for sub in subs):
+        return None
+    tasks = reward_tasks(config)
+    entries = []
+    for sub in (s for s in subs if s.in_reward_track):
+        scores, kinds, failures = {}, {}, []
+        for env_id in reward_cells(sub, config):
+            c = store.get_reward(sub.name, env_id)
+            if sub.error is None and c is not None and c.digest == sub.digest and c.ok:
+                scores[env_id], kinds[env_id] = c.scores, c.kind or ""
+                continue
+            if sub.error is not None:
+                kind, reason = "rejected", sub.error
+            else:
+                kind = (c.failure_kind if c else None) or "not evaluated"
+                reason = (c.reason if c else None) or "not evaluated"
+            failures.append(Failure(env_id, "", 0, kind, reason))
+        epic = float(np.mean([scores[t].epic if t in scores else 1.0 for t in tasks] or [1.0]))
+        returns = [scores[t].normalized_return if t in scores else 0.0 for t in tasks]
+        ret = None if not returns or None in returns else float(np.mean(returns))
+        entries.append(
+            RewardEntry(sub.name, sub.digest, scores, kinds, failures, epic, ret, sub.error)
+        )
+    entries.sort(key=_reward_key)
+    for position, e in enumerate(entries, start=1):
+        prev = entries[position - 2] if position > 1 else None
+        same = prev is not None and _reward_key(prev)[:2] == _reward_key(e)[:2]
+        e.rank = prev.rank if same else position
+    basis = (
+        "mean EPIC over the track's tasks (lower is better; a task without a scored reward "
+        "counts as 1), ties broken by mean normalized retrained return (higher is better)"
+    )
+    return RewardTrack(tasks, basis, REWARD_STATISTICS, entries)
+
+
+def _reward_key(e: RewardEntry) -> tuple[float, float, str]:
+    return (e.epic, -(e.normalized_return if e.normalized_return is not None else -np.inf), e.name)
 
 
 # --- statistics ------------------------------------------------------------------------------

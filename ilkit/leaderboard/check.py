@@ -3,7 +3,8 @@
 The check is the board's own path, not a second opinion: the same copy into an unpack area, the
 same hash, the same discovery (:func:`ilkit.leaderboard.submissions.load_submission`, which
 uses :mod:`ilkit.policies.submission`), the same refusal of bundled experts, then each policy
-loaded weights-only and asked for one action on the task, as the sandboxed worker would. A
+loaded weights-only and asked for one action on the task, as the sandboxed worker would, and
+each reward loaded weights-only and evaluated on every transition of its (tabular) task. A
 submission the check passes is one the board scores; one it refuses gets the reason the board
 would store.
 """
@@ -18,12 +19,14 @@ import numpy as np
 
 from ilkit.errors import CheckFailedError, IlkitError
 from ilkit.leaderboard.submissions import load_submission
+from ilkit.leaderboard.worker import load_submitted_reward
 from ilkit.policies.safety import Limits, archive_stem, is_archive
-from ilkit.policies.submission import load_ref, safe_name
+from ilkit.policies.submission import RewardRef, load_ref, safe_name
 
 
 def check_submission(path: Path, limits: Limits = Limits()) -> dict[str, Any]:
-    """``{"name", "digest", "runs": {run: {env_id: kind}}}`` for a submission the board accepts.
+    """``{"name", "digest", "runs": {run: {env_id: kind}}, "rewards": {env_id: kind}}`` for a
+    submission the board accepts.
 
     Raises:
         CheckFailedError: the one-line reason the board would give (exit code 3).
@@ -58,4 +61,25 @@ def check_submission(path: Path, limits: Limits = Limits()) -> dict[str, Any]:
                 except IlkitError as err:
                     raise CheckFailedError(f"{where}: {' '.join(str(err).split())}") from None
                 runs.setdefault(run, {})[env_id] = ref.kind
-    return {"name": name, "digest": sub.digest, "runs": runs}
+        rewards = {env_id: _check_reward(path, ref) for env_id, ref in sub.rewards.items()}
+    return {"name": name, "digest": sub.digest, "runs": runs, "rewards": rewards}
+
+
+def _check_reward(path: Path, ref: RewardRef) -> str:
+    """What the worker does before scoring: load it and take R(s, a, s') on the task (the
+    hidden reward is not read here)."""
+    from ilkit.envs.tabular import is_tabular
+
+    env_id = ref.env_id
+    where = f"{path} reward on {env_id}"
+    if not is_tabular(env_id):
+        raise CheckFailedError(
+            f"{where}: {env_id} is not tabular: the board's reward track scores tabular tasks only"
+        )
+    try:
+        reward = load_submitted_reward(ref.to_dict(), str(path / ref.shown))
+        if not np.isfinite(reward.transition_table(env_id)).all():
+            raise CheckFailedError("the reward is not finite on every transition")
+    except IlkitError as err:
+        raise CheckFailedError(f"{where}: {' '.join(str(err).split())}") from None
+    return reward.kind

@@ -143,7 +143,11 @@ def run(
         plain PyTorch nn.Sequential), or
       - a declared JSON manifest with env_id, kind (actor_critic | sac_actor | ars |
         mdn | mlp), architecture and weights: an SB3 .zip (only policy.pth is read,
-        with torch.load(weights_only=True)), .safetensors, or a .pt/.pth state dict.
+        with torch.load(weights_only=True)), .safetensors, or a .pt/.pth state dict;
+      - and/or reward artifacts (manifest.json + reward.safetensors, as `ilkit train`
+        writes OUT/reward/) for the reward track: a second table over the tabular
+        tasks, ranked by exact EPIC to the hidden reward, with the true return of a
+        policy re-optimised on the reward.
     Nothing is ever unpickled. Every learned kind is accepted; scripted controllers
     and copies of the bundled experts are refused (--with-references adds those as
     reference rows). Several training runs go in runs/<run>/. An optional "training"
@@ -210,8 +214,10 @@ def check(path: Path, as_json: bool) -> None:
     \b
     PATH is the folder (or .zip / .tar.gz / .tar) you will hand in. The check takes the
     board's own path: the same copy, hash and discovery, each policy loaded weights-only
-    and asked for one action on its task. A refusal is one line with the reason the board
-    would store (exit code 3). `ilkit evaluate PATH` scores the same folder.
+    and asked for one action on its task, each reward artifact (OUT/reward/ of an IRL
+    run) loaded weights-only and evaluated on its tabular task. A refusal is one line
+    with the reason the board would store (exit code 3). `ilkit evaluate PATH` scores the
+    same folder's policy, `ilkit reward evaluate` its reward.
 
     \b
     Example:
@@ -228,6 +234,8 @@ def check(path: Path, as_json: bool) -> None:
         for env_id, kind in policies.items():
             where = f" (run {run})" if run else ""
             click.echo(f"ok: {env_id}{where}: {kind} policy")
+    for env_id, kind in found["rewards"].items():
+        click.echo(f"ok: {env_id}: {kind} reward (reward track)")
     click.echo(f"{path} is accepted by the board (digest {found['digest'][:12]})")
 
 

@@ -5,7 +5,9 @@ reference rows), skips cells already stored for the same content and seed split,
 (one worker process per submission x run x task, on a local process pool or as Ray tasks),
 stores each cell the moment it is known, and then builds the board (:func:`build_board`) and its
 reports. Cell ``k`` of a task has the episode seeds ``split.seeds(task, k, N)``: the same for
-every entry, secret on the test split (:mod:`ilkit.leaderboard.testseeds`).
+every entry, secret on the test split (:mod:`ilkit.leaderboard.testseeds`). A submission with
+rewards gets one job per task of the reward track (:func:`~ilkit.leaderboard.board.reward_cells`)
+in the same sandboxed worker, stored as a reward cell.
 """
 
 from __future__ import annotations
@@ -21,9 +23,10 @@ from typing import Any
 import numpy as np
 
 from ilkit.atomic import write_json
-from ilkit.leaderboard.board import STATISTICS, build_board
+from ilkit.envs.tabular import is_tabular
+from ilkit.leaderboard.board import STATISTICS, build_board, reward_cells
 from ilkit.leaderboard.config import BACKENDS, BoardConfig, LeaderboardError
-from ilkit.leaderboard.records import Cell, CellResult
+from ilkit.leaderboard.records import Cell, CellResult, RewardCell
 from ilkit.leaderboard.store import CellStore, run_lock
 from ilkit.leaderboard.submissions import Submission, discover, entries
 from ilkit.leaderboard.worker import run_job
@@ -83,9 +86,10 @@ def run_leaderboard(
             reported: set[tuple[str, str, str]] = set()
 
             def on_cell(job: dict[str, Any], result: CellResult) -> None:
-                cell = _cell(job, result, config)
+                reward = bool(job.get("reward"))
+                cell = _reward_cell(job, result) if reward else _cell(job, result, config)
                 with lock:
-                    store.put(cell)
+                    store.put_reward(cell) if reward else store.put(cell)
                     advance(1)
                 key = (cell.submission, cell.env_id, cell.reason)
                 if cell.status != "ok" and key not in reported:
@@ -141,7 +145,7 @@ def _plan(
     subs: list[Submission], store: CellStore, config: BoardConfig
 ) -> tuple[list[dict[str, Any]], int, int]:
     jobs, done, written = [], 0, 0
-    for sub in subs:
+    for sub in (s for s in subs if s.in_policy_track):
         for run in sub.runs or {"": {}}:
             policies = sub.runs.get(run, {})
             for env_id in config.envs:
@@ -177,7 +181,59 @@ def _plan(
                         written += 1
                     continue
                 jobs.append(job)
+    reward_jobs, reward_done, reward_written = _plan_rewards(subs, store, config)
+    return jobs + reward_jobs, done + reward_done, written + reward_written
+
+
+def _plan_rewards(
+    subs: list[Submission], store: CellStore, config: BoardConfig
+) -> tuple[list[dict[str, Any]], int, int]:
+    """One job per submitted reward x task of the reward track (exact: one cell, no seeds)."""
+    jobs, done, written = [], 0, 0
+    for sub in subs:
+        if not sub.rewards:  # a refused submission's row comes from its error, no cells
+            continue
+        for env_id in reward_cells(sub, config):
+            old = store.get_reward(sub.name, env_id)
+            if old and old.digest == sub.digest and (old.ok or not config.retry_failed):
+                done += 1
+                continue
+            ref = sub.rewards.get(env_id)
+            job = {
+                "submission": sub.name,
+                "digest": sub.digest,
+                "env_id": env_id,
+                "cells": [{"seed_index": 0, "seeds": []}],
+                "reward": ref.to_dict() if ref else None,
+            }
+            if ref is None or not is_tabular(env_id):
+                kind = "missing" if ref is None else "not_tabular"
+                reason = (
+                    f"the submission has no reward for {env_id}" if ref is None
+                    else f"{env_id} is not tabular: the reward track scores exact EPIC and "
+                    "re-optimised return on tabular tasks only (`ilkit reward evaluate "
+                    "--retrain-steps N` samples EPIC and retrains on continuous ones)"
+                )  # fmt: skip
+                store.put_reward(_reward_cell(job, CellResult.failed(0, kind, reason)))
+                written += 1
+                continue
+            jobs.append(job)
     return jobs, done, written
+
+
+def _reward_cell(job: dict[str, Any], result: CellResult) -> RewardCell:
+    return RewardCell(
+        submission=job["submission"],
+        env_id=job["env_id"],
+        digest=job["digest"],
+        status=result.status,
+        kind=(job.get("reward") or {}).get("kind"),
+        scores=result.scores,
+        failure_kind=result.failure_kind,
+        reason=result.reason,
+        elapsed_s=result.elapsed_s,
+        finished_at=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+    )
 
 
 def _cell(job: dict[str, Any], result: CellResult, config: BoardConfig) -> Cell:

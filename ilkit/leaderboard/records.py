@@ -1,5 +1,6 @@
-"""The records a board writes and reads: a cell (one file per submission x run x task x seed)
-and the board itself (its tasks and entries), each a dataclass with one ``to_json`` and one
+"""The records a board writes and reads: a cell (one file per submission x run x task x seed),
+a reward cell (one file per submission x task of the reward track) and the board itself (its
+tasks and entries, and the reward track's), each a dataclass with one ``to_json`` and one
 ``from_json``. Writers never spell these dicts out by hand, and a reader validates a file by
 parsing it into these types, never by rendering it.
 
@@ -115,9 +116,88 @@ class Cell:
 
 
 @dataclasses.dataclass(frozen=True)
+class RewardScores:
+    """How close a submitted reward comes to the hidden one on one tabular task: all that leaves
+    the worker (:func:`ilkit.rewards.evaluate_reward`'s scores, never the true reward)."""
+
+    epic: float
+    pearson: float
+    retrained_return: float
+    normalized_return: float | None = None
+    feature_gap_l1: float | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_json(cls, data: Any) -> RewardScores:
+        if not isinstance(data, dict):
+            raise RecordError("reward scores are a JSON object")
+        extra = set(data) - {f.name for f in dataclasses.fields(cls)}
+        if extra:  # a whitelist: nothing else crosses from the worker into a file
+            raise RecordError(f"unexpected reward score fields {sorted(extra)}")
+        return cls(
+            epic=float(_get(data, "epic", NUMBER)),
+            pearson=float(_get(data, "pearson", NUMBER)),
+            retrained_return=float(_get(data, "retrained_return", NUMBER)),
+            normalized_return=_get(data, "normalized_return", NUMBER, None),
+            feature_gap_l1=_get(data, "feature_gap_l1", NUMBER, None),
+        )
+
+
+@dataclasses.dataclass(frozen=True)
+class RewardCell:
+    """One stored result of the reward track: ``status`` ok (``scores``) or failed (a failure
+    caused by the submission: ``failure_kind`` and its full ``reason``). Exact, so no seeds."""
+
+    submission: str
+    env_id: str
+    digest: str
+    status: str
+    kind: str | None = None
+    """The reward's kind (``linear``, ``state``, ``net``); None where there is no reward."""
+    scores: RewardScores | None = None
+    failure_kind: str | None = None
+    reason: str | None = None
+    elapsed_s: float | None = None
+    finished_at: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "ok" and self.scores is not None
+
+    def to_json(self) -> dict[str, Any]:
+        out = dataclasses.asdict(self)
+        out["scores"] = self.scores.to_json() if self.scores else None
+        return out
+
+    @classmethod
+    def from_json(cls, data: Any) -> RewardCell:
+        if not isinstance(data, dict):
+            raise RecordError("a reward cell is a JSON object")
+        status = _get(data, "status", str)
+        if status not in STATUSES:
+            raise RecordError(f"unknown cell status {status!r}")
+        scores = data.get("scores")
+        return cls(
+            submission=_get(data, "submission", str),
+            env_id=_get(data, "env_id", str),
+            digest=_get(data, "digest", str),
+            status=status,
+            kind=_get(data, "kind", str, None),
+            scores=None if scores is None else RewardScores.from_json(scores),
+            failure_kind=_get(data, "failure_kind", str, None),
+            reason=_get(data, "reason", str, None),
+            elapsed_s=_get(data, "elapsed_s", NUMBER, None),
+            finished_at=_get(data, "finished_at", str, None),
+        )
+
+
+@dataclasses.dataclass(frozen=True)
 class CellResult:
     """What a worker reports for one cell (no seeds: on the test split they are secret; the
-    parent adds the board's identity when it stores the :class:`Cell`)."""
+    parent adds the board's identity when it stores the :class:`Cell`): a policy's
+    ``returns``, or a reward's ``scores``."""
 
     seed_index: int
     status: str
@@ -125,6 +205,7 @@ class CellResult:
     reason: str | None = None
     failure_kind: str | None = None
     elapsed_s: float | None = None
+    scores: RewardScores | None = None
 
     @classmethod
     def failed(cls, seed_index: int, kind: str, reason: str) -> CellResult:
@@ -317,6 +398,91 @@ class TaskInfo:
 
 
 @dataclasses.dataclass
+class RewardEntry:
+    """One row of the reward track: a submission's rewards, scored per task, and its rank."""
+
+    name: str
+    digest: str
+    tasks: dict[str, RewardScores]
+    """The tasks whose reward was scored; every other task of the track is in ``failures``."""
+    kinds: dict[str, str]
+    failures: list[Failure]
+    epic: float
+    """Mean EPIC over the track's tasks, a task without scores counted as 1 (the maximum)."""
+    normalized_return: float | None
+    """Mean normalized retrained return, a task without scores counted as 0 (random)."""
+    error: str | None = None
+    rank: int | None = None
+
+    @property
+    def complete(self) -> bool:
+        return not self.failures
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "digest": self.digest,
+            "tasks": {k: v.to_json() for k, v in self.tasks.items()},
+            "kinds": dict(self.kinds),
+            "failures": [f.to_json() for f in self.failures],
+            "epic": self.epic,
+            "normalized_return": self.normalized_return,
+            "error": self.error,
+            "rank": self.rank,
+        }
+
+    @classmethod
+    def from_json(cls, data: Any) -> RewardEntry:
+        if not isinstance(data, dict):
+            raise RecordError("a reward entry is a JSON object")
+        return cls(
+            name=_get(data, "name", str),
+            digest=_get(data, "digest", str),
+            tasks={str(k): RewardScores.from_json(v) for k, v in _get(data, "tasks", dict).items()},
+            kinds={str(k): str(v) for k, v in _get(data, "kinds", dict).items()},
+            failures=[Failure.from_json(f) for f in _get(data, "failures", list)],
+            epic=float(_get(data, "epic", NUMBER)),
+            normalized_return=_get(data, "normalized_return", NUMBER, None),
+            error=_get(data, "error", str, None),
+            rank=_get(data, "rank", int, None),
+        )
+
+
+@dataclasses.dataclass
+class RewardTrack:
+    """The reward track of a board: its tasks, how it ranks, and its rows (best first)."""
+
+    tasks: list[str]
+    rank_basis: str
+    statistics: dict[str, str]
+    entries: list[RewardEntry]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "tasks": list(self.tasks),
+            "rank_basis": self.rank_basis,
+            "statistics": dict(self.statistics),
+            "entries": [e.to_json() for e in self.entries],
+        }
+
+    @classmethod
+    def from_json(cls, data: Any) -> RewardTrack | None:
+        if data is None:
+            return None
+        if not isinstance(data, dict):
+            raise RecordError("a reward track is a JSON object")
+        tasks = _get(data, "tasks", list)
+        if not all(isinstance(t, str) for t in tasks):
+            raise RecordError("field 'tasks' must be a list of task ids")
+        return cls(
+            tasks=tasks,
+            rank_basis=_get(data, "rank_basis", str),
+            statistics={str(k): str(v) for k, v in _get(data, "statistics", dict).items()},
+            entries=[RewardEntry.from_json(e) for e in _get(data, "entries", list)],
+        )
+
+
+@dataclasses.dataclass
 class Board:
     """``leaderboard.json``: everything the reports show, and nothing secret."""
 
@@ -328,6 +494,8 @@ class Board:
     statistics: dict[str, str]
     tasks: list[TaskInfo]
     entries: list[Entry]
+    rewards: RewardTrack | None = None
+    """The reward track; None when no submission holds a reward."""
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -341,6 +509,7 @@ class Board:
             "statistics": dict(self.statistics),
             "tasks": [t.to_json() for t in self.tasks],
             "entries": [e.to_json() for e in self.entries],
+            "rewards": self.rewards.to_json() if self.rewards else None,
         }
 
     @classmethod
@@ -369,4 +538,5 @@ class Board:
             statistics=statistics,
             tasks=[TaskInfo.from_json(t) for t in _get(data, "tasks", list)],
             entries=[Entry.from_json(e) for e in _get(data, "entries", list)],
+            rewards=RewardTrack.from_json(data.get("rewards")),
         )

@@ -8,6 +8,8 @@ ilkit's version, the reference returns scores are normalized with, each entry's 
 every failure with its full reason. The HTML page is one self-contained file (inline CSS, JS
 and SVG; no server, no network): a table that sorts when a header is clicked, and a plot of
 each entry's score with its CI whiskers on an axis ticked at 0 (random), 0.5 and 1 (expert).
+A board with submitted rewards adds the reward track (:func:`reward_rows`, its own table in the
+Markdown and HTML; the JSON holds it too), with its ranking rule stated above it.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from typing import Any
 
 from ilkit.atomic import write_text
 from ilkit.errors import IlkitError
-from ilkit.leaderboard.records import Board, Entry, Estimate, RecordError
+from ilkit.leaderboard.records import Board, Entry, Estimate, RecordError, RewardTrack
 
 DIGEST_CHARS = 12
 
@@ -215,13 +217,54 @@ def rows(board: Board) -> tuple[list[str], list[list[Field]]]:
             _field(track_label(tr), track_label(tr), track=track_label(tr)),
             *(
                 _field(_known(tr.get(key)), tr.get(key), **{key: tr.get(key)})
-                for key in ("demos", "env_steps", "expert_queries", "interventions",
-                            "preference_queries")
+                for key in (
+                    "demos",
+                    "env_steps",
+                    "expert_queries",
+                    "interventions",
+                    "preference_queries",
+                )
             ),  # fmt: skip
             _field(e.digest[:DIGEST_CHARS], e.digest, digest=e.digest),
         ]
         table.append(row)
     return headers, table
+
+
+def reward_rows(track: RewardTrack) -> tuple[list[str], list[list[Field]]]:
+    """``(headers, rows)`` of the reward track, one row per entry, best first."""
+    headers = ["rank", "entry", "status", "EPIC (mean)", "retrained normalized (mean)"]
+    for t in track.tasks:
+        name = _short(t)
+        headers += [f"{name} EPIC", f"{name} retrained normalized", f"{name} feature gap"]
+    headers += ["kind", "digest"]
+    table = []
+    for e in track.entries:
+        status = status_label(e)  # type: ignore[arg-type]  # same complete/failures fields
+        row = [
+            _field("-" if e.rank is None else str(e.rank), e.rank, rank=e.rank),
+            _field(e.name, e.name, entry=e.name),
+            _field(status, status, status=status),
+            _field(_fmt(e.epic), e.epic, epic=e.epic),
+            _field(_fmt(e.normalized_return), e.normalized_return),
+        ]
+        for t in track.tasks:
+            s = e.tasks.get(t)
+            for value in (s.epic, s.normalized_return, s.feature_gap_l1) if s else (None,) * 3:
+                row.append(_field(_fmt(value), value))
+        kinds = ", ".join(sorted(set(e.kinds.values())))
+        row += [_field(kinds, kinds), _field(e.digest[:DIGEST_CHARS], e.digest, digest=e.digest)]
+        table.append(row)
+    return headers, table
+
+
+def reward_failures(track: RewardTrack) -> list[tuple[str, list[str], str, str]]:
+    """``(entry, tasks, kind, reason)``: one line per distinct failure of the reward track."""
+    groups: dict[tuple[str, str, str], list[str]] = {}
+    for e in track.entries:
+        for f in e.failures:
+            groups.setdefault((e.name, f.kind, f.reason), []).append(_short(f.env_id))
+    return [(name, tasks, kind, reason) for (name, kind, reason), tasks in groups.items()]
 
 
 def to_csv(board: Board) -> str:
@@ -273,7 +316,31 @@ def to_markdown(board: Board) -> str:
             lines.append(
                 f"- {_md_escape(name)}, {env_id} {_seeds(seeds)}: {kind}: {_md_escape(reason)}"
             )
+    if board.rewards:
+        lines += ["", *_reward_markdown(board.rewards)]
     return "\n".join(lines) + "\n"
+
+
+def _reward_markdown(track: RewardTrack) -> list[str]:
+    headers, table = reward_rows(track)
+    lines = [
+        "## Reward track",
+        "",
+        f"{len(track.entries)} entries x {len(track.tasks)} tasks, exact (no seeds). "
+        f"Ranked by {track.rank_basis}.",
+        "",
+        *[f"- {text}" for text in track.statistics.values()],
+        "",
+        "| " + " | ".join(headers) + " |",
+        "|" + "|".join("---" for _ in headers) + "|",
+        *["| " + " | ".join(_md_escape(f.text) for f in row) + " |" for row in table],
+    ]
+    failures = reward_failures(track)
+    if failures:
+        lines += ["", "### Failed reward cells", ""]
+        for name, tasks, kind, reason in failures:
+            lines.append(f"- {_md_escape(name)}, {', '.join(tasks)}: {kind}: {_md_escape(reason)}")
+    return lines
 
 
 # --- the HTML page ---------------------------------------------------------------------------
@@ -329,12 +396,14 @@ def _svg_plot(board: Board) -> str:
 
 
 _SORT_JS = """
-document.querySelectorAll('#board th').forEach(function (th, col) {
+document.querySelectorAll('table.sortable').forEach(function (table) {
+ var heads = table.querySelectorAll('th');
+ heads.forEach(function (th, col) {
   th.addEventListener('click', function () {
-    var body = document.querySelector('#board tbody');
+    var body = table.tBodies[0];
     var rows = Array.from(body.rows);
     var asc = th.getAttribute('data-order') !== 'asc';
-    document.querySelectorAll('#board th').forEach(function (h) {
+    heads.forEach(function (h) {
       h.removeAttribute('data-order');
     });
     th.setAttribute('data-order', asc ? 'asc' : 'desc');
@@ -347,6 +416,7 @@ document.querySelectorAll('#board th').forEach(function (th, col) {
     });
     rows.forEach(function (r) { body.appendChild(r); });
   });
+ });
 });
 """
 
@@ -383,19 +453,8 @@ def to_html(board: Board) -> str:
         '<ul id="references">',
         *[f"<li>{html.escape(line)}</li>" for line in reference_lines(board)],
         "</ul>",
-        '<table id="board"><thead><tr>',
-        *[f"<th>{html.escape(h)}</th>" for h in headers],
-        "</tr></thead><tbody>",
+        *_html_table("board", headers, table, [e.complete for e in board.entries]),
     ]
-    for entry, row in zip(board.entries, table, strict=True):
-        cls = "" if entry.complete else ' class="failed"'
-        cells = "".join(
-            f'<td data-sort="{html.escape("" if f.sort is None else str(f.sort))}">'
-            f"{html.escape(f.text)}</td>"
-            for f in row
-        )
-        out.append(f"<tr{cls}>{cells}</tr>")
-    out.append("</tbody></table>")
     out.append("<h2>Scores with 95% confidence intervals</h2>")
     out.append(_svg_plot(board))
     failures = grouped_failures(board)
@@ -407,8 +466,52 @@ def to_html(board: Board) -> str:
                 f"{html.escape(kind)}: {html.escape(reason)}</li>"
             )
         out.append("</ul>")
+    if board.rewards:
+        out += _reward_html(board.rewards)
     out.append(f"<script>{_SORT_JS}</script></body></html>")
     return "\n".join(out) + "\n"
+
+
+def _html_table(
+    table_id: str, headers: list[str], table: list[list[Field]], complete: list[bool]
+) -> list[str]:
+    """A sortable table: each cell's ``data-sort`` is its field's sort key."""
+    out = [f'<table id="{table_id}" class="sortable"><thead><tr>']
+    out += [f"<th>{html.escape(h)}</th>" for h in headers]
+    out.append("</tr></thead><tbody>")
+    for ok, row in zip(complete, table, strict=True):
+        cells = "".join(
+            f'<td data-sort="{html.escape("" if f.sort is None else str(f.sort))}">'
+            f"{html.escape(f.text)}</td>"
+            for f in row
+        )
+        cls = "" if ok else ' class="failed"'
+        out.append(f"<tr{cls}>{cells}</tr>")
+    out.append("</tbody></table>")
+    return out
+
+
+def _reward_html(track: RewardTrack) -> list[str]:
+    headers, table = reward_rows(track)
+    out = [
+        "<h2>Reward track</h2>",
+        f"<p>{len(track.entries)} entries &times; {len(track.tasks)} tasks, exact (no seeds). "
+        f"Ranked by {html.escape(track.rank_basis)}.</p>",
+        '<ul id="reward-statistics">',
+        *[f"<li>{html.escape(text)}</li>" for text in track.statistics.values()],
+        "</ul>",
+        *_html_table("rewards", headers, table, [e.complete for e in track.entries]),
+    ]
+    failures = reward_failures(track)
+    if failures:
+        out.append('<h3>Failed reward cells</h3><ul id="reward-failures">')
+        for name, tasks, kind, reason in failures:
+            out.append(
+                f"<li>{html.escape(name)}, {html.escape(', '.join(tasks))}: "
+                f"{html.escape(kind)}: {html.escape(reason)}</li>"
+            )
+        out.append("</ul>")
+    return out
 
 
 def write_reports(board: Board, out: Path) -> dict[str, Path]:

@@ -30,7 +30,8 @@ from ilkit.policies.safety import (
 )
 from ilkit.policies.submission import (
     PolicyRef,
-    find_runs,
+    RewardRef,
+    find_contents,
     safe_name,
 )
 
@@ -51,6 +52,17 @@ class Submission:
     """Why the submission as a whole cannot be evaluated (unsafe archive, bad manifest ...)."""
     reference: bool = False
     """A reference row the operator added (bundled expert, random), not a submission."""
+    rewards: dict[str, RewardRef] = field(default_factory=dict)
+    """Task id -> reward artifact, for the reward track."""
+
+    @property
+    def in_policy_track(self) -> bool:
+        """Policies, or refused whole (which it might have held: its row shows why)."""
+        return bool(self.runs) or not self.rewards
+
+    @property
+    def in_reward_track(self) -> bool:
+        return bool(self.rewards) or (self.error is not None and not self.reference)
 
     @property
     def policies(self) -> dict[str, PolicyRef]:
@@ -111,7 +123,7 @@ def load_submission(
         sub.error = _one_line(f"unreadable submission: {type(err).__name__}: {err}")
     if sub.error:
         sub.digest = sub.digest or "unreadable"
-        sub.runs = {}
+        sub.runs, sub.rewards = {}, {}
     return sub
 
 
@@ -144,7 +156,7 @@ def _load(sub: Submission, unpack_dir: Path, limits: Limits, forbidden: dict[str
         )
     else:
         raise UnsafeSubmissionError(f"{origin.name} is not a regular file or directory")
-    sub.runs = find_runs(sub.root)
+    sub.runs, sub.rewards = find_contents(sub.root)
     if forbidden:
         for path in sorted(sub.root.rglob("*")):
             if path.is_file() and path.suffix in (".safetensors", ".zip", ".pt", ".pth"):

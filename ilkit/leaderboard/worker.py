@@ -12,7 +12,11 @@ imports again. The child
 * loads the policy (weights only) and scores each cell's episodes on the seeds the job gives
   (the parent derives them from the board's seed split), sending one JSON message per finished
   cell, or one ``{"type": "error"}`` message (JSON over a pipe: the parent never unpickles
-  child data).
+  child data);
+* or, for a reward job (the reward track), loads the reward artifact (weights only) and scores
+  it against the task's hidden reward (:func:`ilkit.rewards.evaluate_reward`, exact on tabular
+  tasks): its one cell carries only :class:`~ilkit.leaderboard.records.RewardScores`, which the
+  parent parses again as a whitelist, so the true reward never leaves the worker.
 
 The parent (:func:`run_job`) enforces the wall-clock limit and the memory limit, kills the child
 on a breach, and turns crashes, signals and error messages into failed cells with a reason.
@@ -46,7 +50,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from ilkit.leaderboard.records import CellResult
+from ilkit.leaderboard.records import CellResult, RecordError, RewardScores
 from ilkit.processes import die_with_parent, torch_threads, tree_rss_mb
 
 RSS_POLL_S = 0.1
@@ -92,12 +96,16 @@ def _classify(err: BaseException) -> str:
 def evaluate_job(
     job: dict[str, Any], send: Callable[[dict[str, Any]], None], memory_mb: int
 ) -> int:
-    """Load the job's policy and score its cells; every failure becomes an error message."""
+    """Load the job's policy (or reward) and score its cells; every failure becomes an error
+    message."""
     try:
         from ilkit.evaluation.evaluate import evaluate
         from ilkit.policies.submission import load_ref
 
         device = job.get("device", "cpu")
+        if job.get("reward"):
+            send(score_reward(job))
+            return 0
         with torch_threads(1):  # one core per worker; W workers share W cores
             policy = load_ref(job["policy"], device=device)
             for cell in job["cells"]:
@@ -126,6 +134,41 @@ def evaluate_job(
             pass
         return 2
     return 0
+
+
+REWARD_COVERAGE = "uniform"
+"""EPIC's coverage on the reward track: uniform states and actions (the reports say so)."""
+
+
+def load_submitted_reward(ref: dict[str, Any], shown: str | None = None):
+    """A submission's reward artifact (weights only); messages name ``shown`` (default: the
+    folder inside the submission), never the unpack area, so a board's files do not depend on
+    where it unpacked."""
+    from ilkit.rewards.artifact import RewardArtifactError
+    from ilkit.rewards.loading import load_reward
+
+    try:
+        return load_reward(ref["path"])
+    except RewardArtifactError as err:
+        text = str(err).replace(ref["path"], shown or ref.get("shown", "."))
+        raise RewardArtifactError(text) from None
+
+
+def score_reward(job: dict[str, Any]) -> dict[str, Any]:
+    """The one cell message of a reward job: the scores, nothing else of the evaluation."""
+    from ilkit.rewards.evaluate import evaluate_reward
+
+    start = time.time()
+    with torch_threads(1):
+        reward = load_submitted_reward(job["reward"])
+        result = evaluate_reward(reward, job["env_id"], coverage=REWARD_COVERAGE)
+    scores = {f: result[f] for f in RewardScores.__dataclass_fields__}
+    return {
+        "type": "cell",
+        "seed_index": job["cells"][0]["seed_index"],
+        "scores": RewardScores.from_json(scores).to_json(),
+        "elapsed_s": round(time.time() - start, 3),
+    }
 
 
 def _child(job: dict[str, Any], conn, log_path: str, memory_mb: int, cpu_s: int) -> None:
@@ -231,15 +274,10 @@ def run_job(
             if message is None:
                 continue
             if message.get("type") == "cell" and message.get("seed_index") in pending:
-                pending.remove(message["seed_index"])
-                emit(
-                    CellResult(
-                        message["seed_index"],
-                        "ok",
-                        returns=[float(r) for r in message["returns"]],
-                        elapsed_s=message.get("elapsed_s"),
-                    )
-                )
+                result = _cell_result(message)
+                if result is not None:
+                    pending.remove(message["seed_index"])
+                    emit(result)
             elif message.get("type") == "error":
                 error = message
         if timed_out or over_memory or interrupted:
@@ -264,6 +302,22 @@ def run_job(
         for k in pending:
             emit(CellResult.failed(k, kind, reason))
     return results
+
+
+def _cell_result(message: dict[str, Any]) -> CellResult | None:
+    """A finished cell from the child's message: a policy's returns or a reward's scores (parsed
+    as :class:`RewardScores`, a whitelist); None for a malformed message (the cell stays pending
+    and fails with the worker's reason)."""
+    try:
+        if "scores" in message:
+            scores, returns = RewardScores.from_json(message["scores"]), None
+        else:
+            scores, returns = None, [float(r) for r in message["returns"]]
+    except (RecordError, KeyError, TypeError, ValueError):
+        return None
+    elapsed = message.get("elapsed_s")
+    elapsed = float(elapsed) if isinstance(elapsed, (int, float)) else None
+    return CellResult(message["seed_index"], "ok", returns, elapsed_s=elapsed, scores=scores)
 
 
 def _parse(data: bytes) -> dict[str, Any] | None:

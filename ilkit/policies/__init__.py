@@ -44,6 +44,10 @@ class Policy(Protocol):
     ) -> tuple[np.ndarray, tuple[np.ndarray, ...] | None]: ...
 
 
+REWARD_FORMAT = "ilkit-reward"
+"""The manifest format of a reward artifact (:mod:`ilkit.rewards.artifact`). It lives here, light
+and below the rewards room, because a submission (:mod:`.submission`) may hold rewards too."""
+
 __getattr__ = lazy_exports(
     __name__,
     {
@@ -60,6 +64,7 @@ __getattr__ = lazy_exports(
 __all__ = [
     "ArtifactError",
     "ArtifactPolicy",
+    "REWARD_FORMAT",
     "Policy",
     "RandomPolicy",
     "export",

@@ -23,11 +23,18 @@ An archive often wraps everything in one top-level folder: it is looked into. Se
 runs of one method go in ``runs/<run>/``. The optional ``training`` block (``offline``,
 ``demos``, ``env_steps``, ``expert_queries``, ``interventions``, ``preference_queries``) is the
 policy's declared track.
+
+A submission may also (or only) hold *reward artifacts* for the board's reward track: a
+directory with ``manifest.json`` (format :data:`REWARD_FORMAT`) + ``reward.safetensors``, as
+``ilkit train mce_irl|feature_matching|airl|gail|preferences`` writes it to ``OUT/reward/``: the
+submission itself, or one sub-directory per task (a whole ``ilkit train`` run directory is a
+submission of its policy and its reward). Rewards are not per run: ``runs/`` holds policies.
 """
 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import re
 import tempfile
 from collections.abc import Iterator
@@ -36,6 +43,7 @@ from pathlib import Path
 from typing import Any
 
 from ilkit.errors import IlkitError
+from ilkit.policies import REWARD_FORMAT
 from ilkit.policies.declared import read_json
 from ilkit.policies.safety import (
     Limits,
@@ -73,6 +81,22 @@ class PolicyRef:
             "training": self.training,
             "kind": self.kind,
         }
+
+
+@dataclass(frozen=True)
+class RewardRef:
+    """Where one reward artifact of a submission lives (JSON-serialisable, sent to the worker,
+    which alone loads and scores it)."""
+
+    env_id: str
+    path: str
+    kind: str
+    training: dict[str, Any]
+    shown: str = "."
+    """The folder relative to the submission: what messages name, never the unpack area."""
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
 
 
 def safe_name(raw: str) -> str:
@@ -119,8 +143,16 @@ def _unwrap(root: Path, marker: str) -> Path:
     return root
 
 
-def find_policies(root: Path, base: Path | None = None) -> dict[str, PolicyRef]:
-    """Policies of one run directory, keyed by task id (artifacts and declared JSONs).
+def _folders(root: Path) -> list[Path]:
+    """Where a submission's artifacts may be: the folder itself and its visible sub-folders."""
+    return [root] + sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
+
+
+def find_policies(
+    root: Path, base: Path | None = None, required: bool = True
+) -> dict[str, PolicyRef]:
+    """Policies of one run directory, keyed by task id (artifacts and declared JSONs); none is
+    an error only if ``required``.
 
     Paths in messages are relative to ``base`` (the submission), never the unpack area.
     """
@@ -129,10 +161,7 @@ def find_policies(root: Path, base: Path | None = None) -> dict[str, PolicyRef]:
     base = base or root
     root = _unwrap(root, "manifest.json")
     policies: dict[str, PolicyRef] = {}
-    folders = [root] + sorted(
-        p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")
-    )
-    for folder in folders:
+    for folder in _folders(root):
         for path in sorted(folder.glob("*.json")):
             where = str(path.relative_to(base))
             manifest = read_json(path)
@@ -156,21 +185,58 @@ def find_policies(root: Path, base: Path | None = None) -> dict[str, PolicyRef]:
                     f"two policies for {ref.env_id}: {policies[ref.env_id].path} and {ref.path}"
                 )
             policies[ref.env_id] = ref
-    if not policies:
+    if not policies and required:
         raise SubmissionError(
             "no policy found (expected manifest.json + policy.safetensors, e.g. written by "
-            "ilkit.policies.export, or a JSON manifest with a 'weights' field)"
+            "ilkit.policies.export, or a JSON manifest with a 'weights' field; the board's "
+            "reward track also takes reward artifacts: manifest.json + reward.safetensors)"
         )
     return policies
 
 
-def find_runs(root: Path) -> dict[str, dict[str, PolicyRef]]:
-    """``{run: {task: policy}}``: the folders of ``runs/``, or the submission as one run."""
+def find_rewards(root: Path) -> dict[str, RewardRef]:
+    """Reward artifacts of a submission, keyed by task id. Only the manifest is read here (a
+    task and a kind); the weights are loaded, checked and scored in the board's worker."""
+    base = root
+    root = _unwrap(root, "manifest.json")
+    rewards: dict[str, RewardRef] = {}
+    for folder in _folders(root):
+        path = folder / "manifest.json"
+        manifest = read_json(path) if path.is_file() else None
+        if not isinstance(manifest, dict) or manifest.get("format") != REWARD_FORMAT:
+            continue
+        where = str(path.relative_to(base))
+        kind = manifest.get("kind")
+        if not isinstance(kind, str):
+            raise SubmissionError(f"{where} does not declare its reward kind")
+        ref = RewardRef(
+            _env_id(manifest, where), str(folder), kind[:40], training_info(manifest),
+            str(folder.relative_to(base)),
+        )  # fmt: skip
+        if ref.env_id in rewards:
+            raise SubmissionError(
+                f"two rewards for {ref.env_id}: {rewards[ref.env_id].path} and {ref.path}"
+            )
+        rewards[ref.env_id] = ref
+    return rewards
+
+
+def find_contents(root: Path) -> tuple[dict[str, dict[str, PolicyRef]], dict[str, RewardRef]]:
+    """Everything a submission holds: ``({run: {task: policy}}, {task: reward})``, at least one
+    policy or reward (a reward-only submission has no runs)."""
+    rewards = find_rewards(root)
+    return find_runs(root, required=not rewards), rewards
+
+
+def find_runs(root: Path, required: bool = True) -> dict[str, dict[str, PolicyRef]]:
+    """``{run: {task: policy}}``: the folders of ``runs/``, or the submission as one run
+    (``{}`` if it holds no policy and none is ``required``)."""
     base = root
     root = _unwrap(root, RUNS_DIR)
     runs_dir = root / RUNS_DIR
     if not runs_dir.is_dir():
-        return {"": find_policies(root, base)}
+        policies = find_policies(root, base, required)
+        return {"": policies} if policies else {}
     folders = sorted(p for p in runs_dir.iterdir() if p.is_dir() and not p.name.startswith("."))
     if not folders:
         raise SubmissionError(f"{RUNS_DIR}/ holds no run folders")

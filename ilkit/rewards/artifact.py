@@ -23,8 +23,8 @@ import numpy as np
 
 from ilkit import atomic
 from ilkit.errors import IlkitError
+from ilkit.policies import REWARD_FORMAT as FORMAT  # one definition, below both rooms
 
-FORMAT = "ilkit-reward"
 FORMAT_VERSION = 1
 WEIGHTS = "reward.safetensors"
 MANIFEST = "manifest.json"
