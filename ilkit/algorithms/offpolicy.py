@@ -26,7 +26,9 @@ the actor is held near BC's fit of the demonstrations, for the whole run or fadi
 
 from __future__ import annotations
 
+import functools
 import json
+import math
 import time
 from typing import Any
 
@@ -35,6 +37,7 @@ import torch as th
 from stable_baselines3 import SAC
 from stable_baselines3.common.buffers import ReplayBuffer
 from stable_baselines3.common.utils import polyak_update
+from stable_baselines3.sac.policies import LOG_STD_MAX, LOG_STD_MIN
 
 from ilkit.algorithms import run_checkpoint as checkpoint
 from ilkit.algorithms.adversarial_setup import build_reward_net, setup
@@ -52,6 +55,7 @@ from ilkit.progress import log, progress_bar
 
 # Expert actions are clipped inside SAC's squashed range so that log pi(a|s) stays finite.
 _ACTION_EDGE = 1.0 - 1e-3
+_LOG_SQRT_2PI = math.log(math.sqrt(2 * math.pi))  # torch's Normal.log_prob constant
 
 
 class DiscriminatorReward:
@@ -200,6 +204,21 @@ def _expert_tensors(transitions, gen, device) -> dict[str, th.Tensor]:
     }
 
 
+def _mlp(layers: th.nn.Sequential, x: th.Tensor, frozen: bool = False) -> th.Tensor:
+    """``layers(x)`` with the same ops minus the module calls; ``frozen``: no weight gradients."""
+    for layer in layers:
+        if type(layer) is th.nn.Linear:
+            weight, bias = layer.weight, layer.bias
+            if frozen:
+                weight, bias = weight.detach(), bias.detach()
+            x = th.nn.functional.linear(x, weight, bias)
+        elif type(layer) is th.nn.ReLU:
+            x = th.relu(x)
+        else:
+            x = layer(x)
+    return x
+
+
 class LeanSAC(SAC):
     """SB3's SAC with the same update computed with less work.
 
@@ -208,14 +227,19 @@ class LeanSAC(SAC):
 
     * the actor's loss backpropagates through the critics without computing gradients for the
       critics' weights (SB3 computes them, then the next critic step zeroes them);
+    * the squashed Gaussian's sample and log-probability are SB3's and torch's ops without the
+      ``Normal`` object, its argument checks and its multiply by ones; the nets run as their
+      ``F.linear``/``relu`` ops without module calls; the observations become float once per
+      batch, not once per net;
     * the target critics move with two fused ``_foreach`` ops over all their tensors (SB3: a
       Python loop of two ops per tensor, the same arithmetic);
     * Adam runs its ``foreach`` implementation (torch picks it on CUDA only; same arithmetic).
 
     ``tests/algorithms/test_offpolicy.py`` checks that both reach identical weights;
-    ``benchmarks/sac_update.py`` measures 1.17-1.18x per update (batch 128/256, one core),
-    which is what pays for following SB3's private ``train`` (pinned to SB3's source by
-    ``tests/test_pinned_copies.py``).
+    ``benchmarks/sac_update.py`` measures the gain (``benchmarks/results/sac_update.md``), which
+    is what pays for following SB3's private ``train`` (pinned to SB3's source by
+    ``tests/test_pinned_copies.py``). Matrix products are most of what is left: the update
+    makes 16 of the 256x256x256 products SB3's 18 make, and no fewer without changing SAC.
 
     :meth:`add_bc_term` adds a behavioural-cloning term to the actor's loss (off by default;
     with it off the update is SB3's).
@@ -247,70 +271,123 @@ class LeanSAC(SAC):
         policy_kwargs["optimizer_kwargs"] = optimizer_kwargs
         super().__init__(*args, policy_kwargs=policy_kwargs, **kwargs)
 
+    def _lean_path(self) -> bool:
+        """Whether the nets are SB3's plain MLPs on flat Box observations (else: module calls)."""
+        from gymnasium import spaces
+        from stable_baselines3.common.torch_layers import FlattenExtractor
+
+        space = self.observation_space
+        return (
+            isinstance(space, spaces.Box)
+            and len(space.shape) == 1
+            and not self.use_sde
+            and not self.critic.share_features_extractor
+            and type(self.actor.features_extractor) is FlattenExtractor
+            and type(self.critic.features_extractor) is FlattenExtractor
+        )
+
+    def _sample(self, features: th.Tensor) -> tuple[th.Tensor, th.Tensor]:
+        """``actor.action_log_prob`` from the actor's features: SB3's squashed Gaussian, op by op
+        (``Normal.rsample`` and ``log_prob``, then the tanh correction with SB3's epsilon)."""
+        actor = self.actor
+        latent = _mlp(actor.latent_pi, features)
+        mean = _mlp([actor.mu], latent)
+        std = th.clamp(_mlp([actor.log_std], latent), LOG_STD_MIN, LOG_STD_MAX).exp()
+        gaussian = mean + th.empty_like(mean).normal_() * std
+        action = th.tanh(gaussian)
+        log_prob = -((gaussian - mean) ** 2) / (2 * std**2) - std.log() - _LOG_SQRT_2PI
+        log_prob = log_prob.sum(dim=1)
+        log_prob -= th.sum(th.log(1 - action**2 + actor.action_dist.epsilon), dim=1)
+        return action, log_prob
+
     def train(self, gradient_steps: int, batch_size: int = 64) -> None:
         self.policy.set_training_mode(True)
         optimizers = [self.actor.optimizer, self.critic.optimizer]
         if self.ent_coef_optimizer is not None:
             optimizers += [self.ent_coef_optimizer]
         self._update_learning_rate(optimizers)
+        lean = self._lean_path()
         critic_params = list(self.critic.parameters())
         # a features extractor shared with the actor must keep its gradients
         critic_weights = [
             p for n, p in self.critic.named_parameters() if "features_extractor" not in n
         ]
         target_params = list(self.critic_target.parameters())
+        q_nets, target_nets = self.critic.q_networks, self.critic_target.q_networks
         ent_coef_losses, ent_coefs, actor_losses, critic_losses = [], [], [], []
         bc_weight, bc_losses = self.bc_weight_now(), []
         for gradient_step in range(gradient_steps):
             data = self.replay_buffer.sample(batch_size, env=self._vec_normalize_env)
             if self.use_sde:
                 self.actor.reset_noise()
-            actions_pi, log_prob = self.actor.action_log_prob(data.observations)
+            if lean:  # what SB3's FlattenExtractor makes of a flat Box observation, once
+                obs, next_obs = data.observations.float(), data.next_observations.float()
+                actions_pi, log_prob = self._sample(obs)
+            else:
+                actions_pi, log_prob = self.actor.action_log_prob(data.observations)
             log_prob = log_prob.reshape(-1, 1)
             if self.ent_coef_optimizer is not None and self.log_ent_coef is not None:
                 ent_coef = th.exp(self.log_ent_coef.detach())
                 ent_coef_loss = -(
                     self.log_ent_coef * (log_prob + self.target_entropy).detach()
                 ).mean()
-                ent_coef_losses.append(ent_coef_loss.item())
+                ent_coef_losses.append(ent_coef_loss.detach())
                 self.ent_coef_optimizer.zero_grad()
                 ent_coef_loss.backward()
                 self.ent_coef_optimizer.step()
             else:
                 ent_coef = self.ent_coef_tensor
-            ent_coefs.append(ent_coef.item())
+            ent_coefs.append(ent_coef.detach().reshape(-1)[0])
 
             with th.no_grad():
-                next_actions, next_log_prob = self.actor.action_log_prob(data.next_observations)
-                next_q = th.cat(self.critic_target(data.next_observations, next_actions), dim=1)
-                next_q, _ = th.min(next_q, dim=1, keepdim=True)
+                if lean:
+                    next_actions, next_log_prob = self._sample(next_obs)
+                    x = th.cat([next_obs, next_actions], dim=1)
+                    next_q = functools.reduce(th.minimum, [_mlp(q, x) for q in target_nets])
+                else:
+                    next_actions, next_log_prob = self.actor.action_log_prob(data.next_observations)
+                    next_q = th.cat(self.critic_target(data.next_observations, next_actions), dim=1)
+                    next_q, _ = th.min(next_q, dim=1, keepdim=True)
                 next_q = next_q - ent_coef * next_log_prob.reshape(-1, 1)
                 target_q = data.rewards + (1 - data.dones) * self.gamma * next_q
-            current_q = self.critic(data.observations, data.actions)
-            critic_loss = 0.5 * sum(th.nn.functional.mse_loss(q, target_q) for q in current_q)
-            critic_losses.append(critic_loss.item())
+            if lean:
+                x = th.cat([obs, data.actions], dim=1)
+                current_q = [_mlp(q, x) for q in q_nets]
+            else:
+                current_q = self.critic(data.observations, data.actions)
+            # SB3's 0.5 * sum(...) adds a leading 0, which changes no bit
+            losses = [th.nn.functional.mse_loss(q, target_q) for q in current_q]
+            critic_loss = losses[0]
+            for loss in losses[1:]:
+                critic_loss = critic_loss + loss
+            critic_loss = 0.5 * critic_loss
+            critic_losses.append(critic_loss.detach())
             self.critic.optimizer.zero_grad()
             critic_loss.backward()
             self.critic.optimizer.step()
 
-            for param in critic_weights:  # the actor's step needs no critic gradients
-                param.requires_grad_(False)
-            try:
-                q_pi = th.cat(self.critic(data.observations, actions_pi), dim=1)
-                min_q_pi, _ = th.min(q_pi, dim=1, keepdim=True)
-                actor_loss = (ent_coef * log_prob - min_q_pi).mean()
-                if bc_weight > 0:
-                    idx = th.randint(0, len(self.bc_obs), (batch_size,), device=self.device)
-                    mean_action = self.actor(self.bc_obs[idx], deterministic=True)
-                    bc_loss = th.nn.functional.mse_loss(mean_action, self.bc_acts[idx])
-                    bc_losses.append(bc_loss.item())
-                    actor_loss = actor_loss + bc_weight * min_q_pi.abs().mean().detach() * bc_loss
-                actor_losses.append(actor_loss.item())
-                self.actor.optimizer.zero_grad()
-                actor_loss.backward()
-            finally:
+            if lean:  # the actor's step needs no critic gradients
+                x = th.cat([obs, actions_pi], dim=1)
+                q_pi = th.cat([_mlp(q, x, frozen=True) for q in q_nets], dim=1)
+            else:
                 for param in critic_weights:
-                    param.requires_grad_(True)
+                    param.requires_grad_(False)
+                try:
+                    q_pi = th.cat(self.critic(data.observations, actions_pi), dim=1)
+                finally:
+                    for param in critic_weights:
+                        param.requires_grad_(True)
+            min_q_pi, _ = th.min(q_pi, dim=1, keepdim=True)
+            actor_loss = (ent_coef * log_prob - min_q_pi).mean()
+            if bc_weight > 0:
+                idx = th.randint(0, len(self.bc_obs), (batch_size,), device=self.device)
+                mean_action = self.actor(self.bc_obs[idx], deterministic=True)
+                bc_loss = th.nn.functional.mse_loss(mean_action, self.bc_acts[idx])
+                bc_losses.append(bc_loss.detach())
+                actor_loss = actor_loss + bc_weight * min_q_pi.abs().mean().detach() * bc_loss
+            actor_losses.append(actor_loss.detach())
+            self.actor.optimizer.zero_grad()
+            actor_loss.backward()
             self.actor.optimizer.step()
 
             if gradient_step % self.target_update_interval == 0:
@@ -321,14 +398,19 @@ class LeanSAC(SAC):
                     polyak_update(self.batch_norm_stats, self.batch_norm_stats_target, 1.0)
         self._n_updates += gradient_steps
         self.logger.record("train/n_updates", self._n_updates, exclude="tensorboard")
-        self.logger.record("train/ent_coef", np.mean(ent_coefs))
-        self.logger.record("train/actor_loss", np.mean(actor_losses))
-        self.logger.record("train/critic_loss", np.mean(critic_losses))
+        self.logger.record("train/ent_coef", _mean(ent_coefs))
+        self.logger.record("train/actor_loss", _mean(actor_losses))
+        self.logger.record("train/critic_loss", _mean(critic_losses))
         if ent_coef_losses:
-            self.logger.record("train/ent_coef_loss", np.mean(ent_coef_losses))
+            self.logger.record("train/ent_coef_loss", _mean(ent_coef_losses))
         if bc_losses:
             self.logger.record("train/bc_weight", bc_weight)
-            self.logger.record("train/bc_loss", np.mean(bc_losses))
+            self.logger.record("train/bc_loss", _mean(bc_losses))
+
+
+def _mean(values: list[th.Tensor]) -> float:
+    """The mean of logged scalars, kept as tensors in the loop (no ``.item()`` per step)."""
+    return float(np.mean(th.stack(values).cpu().numpy(), dtype=np.float64))
 
 
 def build_generator(ctx: RunContext, venv, reward: DiscriminatorReward):
