@@ -17,6 +17,9 @@ from policyhelpers import BAD, CARTPOLE, GOOD, save_cartpole
 
 from ilkit.cli import cli
 
+SEEDS = 6
+CELLS = 3 * SEEDS  # enough work that the signal lands mid-run even on a loaded machine
+
 
 @pytest.mark.parametrize("how", ["ctrl-c", "sigterm"])
 def test_interrupted_board_stores_no_failure_and_resumes(tmp_path, how):
@@ -24,7 +27,7 @@ def test_interrupted_board_stores_no_failure_and_resumes(tmp_path, how):
     for i, w in enumerate([GOOD, BAD, (0.0, 0.0, 1.0, 0.0)]):
         save_cartpole(subs / f"entry{i}", w)
     out = tmp_path / "board"
-    args = [str(subs), "--envs", CARTPOLE, "--episodes", "10", "--seeds", "2"]
+    args = [str(subs), "--envs", CARTPOLE, "--episodes", "20", "--seeds", str(SEEDS)]
     args += ["--out", str(out), "--workers", "1"]
     proc = subprocess.Popen(
         [sys.executable, "-m", "ilkit.cli", "leaderboard", "run", *args],
@@ -49,14 +52,14 @@ def test_interrupted_board_stores_no_failure_and_resumes(tmp_path, how):
     assert proc.returncode == 130, stderr
     assert "interrupted" in stderr and "Traceback" not in stderr
     stored = {p: json.loads(p.read_text()) for p in cells.glob("*/*/seed-*.json")}
-    assert 0 < len(stored) < 6, "interrupt the run mid-way"
+    assert 0 < len(stored) < CELLS, "interrupt the run mid-way"
     assert [c["status"] for c in stored.values()] == ["ok"] * len(stored)  # nothing failed
     assert not (out / "leaderboard.json").exists()
 
     result = CliRunner().invoke(cli, ["leaderboard", "run", *args])
     assert result.exit_code == 0, result.output
     assert f"{len(stored)} cells already done" in result.stderr
-    assert f"{6 - len(stored)} to evaluate" in result.stderr
+    assert f"{CELLS - len(stored)} to evaluate" in result.stderr
     entries = json.loads((out / "leaderboard.json").read_text())["entries"]
     assert [e["failures"] for e in entries] == [[], [], []]
     assert all(e["complete"] for e in entries)
