@@ -74,13 +74,7 @@ class PolicyRef:
     kind: str = ""
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "env_id": self.env_id,
-            "source": self.source,
-            "path": self.path,
-            "training": self.training,
-            "kind": self.kind,
-        }
+        return dataclasses.asdict(self)
 
 
 @dataclass(frozen=True)

@@ -35,6 +35,8 @@ def test_interrupted_board_stores_no_failure_and_resumes(tmp_path, how):
         stderr=subprocess.PIPE,
         text=True,
         start_new_session=True,  # its own process group, as a terminal's foreground job
+        # SIGINT as a terminal's job has it (a shell's background job inherits it ignored)
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     cells = out / "cells"
     try:
