@@ -292,9 +292,13 @@ def run_continuous(env_id: str, algos: list[str], work: Path, retrain_steps: int
                "epic_samples": _samples(result.get("epic_samples")),
                "retrain_steps": retrain_steps,
                "cpu_s": round(metrics["cpu_time_s"] + time.process_time() - t0, 1)}  # fmt: skip
-        print(row, flush=True)
-        with CONTINUOUS_ROWS.open("a") as f:
-            f.write(json.dumps(row) + "\n")
+        _store(row)
+
+
+def _store(row: dict) -> None:
+    print(row, flush=True)
+    with CONTINUOUS_ROWS.open("a") as f:
+        f.write(json.dumps(row) + "\n")
 
 
 def _samples(counts: dict | None) -> str | None:
@@ -318,9 +322,7 @@ def _true_reward_anchor(env_id: str, steps: int, seed: int) -> None:
     row = {"task": env_id, "algo": "true reward (anchor)", "overrides": {}, "seed": seed,
            "policy": None, "retrained": score, "epic": 0.0, "epic_samples": None,
            "retrain_steps": steps, "cpu_s": round(time.process_time() - t0, 1)}  # fmt: skip
-    print(row, flush=True)
-    with CONTINUOUS_ROWS.open("a") as f:
-        f.write(json.dumps(row) + "\n")
+    _store(row)
 
 
 def main() -> None:

@@ -69,6 +69,7 @@ def _check_reward(path: Path, ref: RewardRef) -> str:
     """What the worker does before scoring: load it and take R(s, a, s') on the task (the
     hidden reward is not read here)."""
     from ilkit.envs.tabular import is_tabular
+    from ilkit.rewards.artifact import RewardArtifactError
 
     env_id = ref.env_id
     where = f"{path} reward on {env_id}"
@@ -78,8 +79,8 @@ def _check_reward(path: Path, ref: RewardRef) -> str:
         )
     try:
         reward = load_submitted_reward(ref.to_dict(), str(path / ref.shown))
-        if not np.isfinite(reward.transition_table(env_id)).all():
-            raise CheckFailedError("the reward is not finite on every transition")
+        if not np.isfinite(reward.transition_table(env_id)).all():  # as evaluate_reward refuses
+            raise RewardArtifactError("the reward is not finite on every transition")
     except IlkitError as err:
         raise CheckFailedError(f"{where}: {' '.join(str(err).split())}") from None
     return reward.kind
