@@ -256,6 +256,9 @@ CONTINUOUS_COMMANDS = (
     f"{COMMAND} --continuous airl --set airl_log_pi=true --env ilkit/HalfCheetah-v0 "
     "--retrain-steps 30000",
     f"{COMMAND} --continuous gail anchor --env ilkit/HalfCheetah-v0 --retrain-steps 30000",
+    f"{COMMAND} --continuous anchor gail --env ilkit/HalfCheetah-v0 --retrain-steps 100000",
+    f"{COMMAND} --continuous airl --set airl_log_pi=true --env ilkit/HalfCheetah-v0 "
+    "--retrain-steps 100000",
 )
 """The runs behind the committed rows of :data:`CONTINUOUS_ROWS`."""
 
