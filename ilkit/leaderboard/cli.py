@@ -284,7 +284,8 @@ _SECRET = click.option(
     default=1.0,
     show_default=True,
     type=click.FloatRange(min=0, min_open=True),
-    help="Gradescope points per task (earned: max-score x normalized score, clipped to [0, 1]).",
+    help="Gradescope points per task and per reward task (earned: max-score x the normalized "
+    "score, or the reward's normalized retrained return, clipped to [0, 1]).",
 )
 def grade(
     envs: tuple[str, ...],
@@ -306,6 +307,15 @@ def grade(
     The submission is scored exactly as `ilkit leaderboard run` scores it. The secret
     comes from the platform's side, never from the submission. `ilkit leaderboard
     autograder` writes Gradescope's autograder zip.
+
+    \b
+    Rewards (IRL homework): a submission holding reward artifacts also gets one test
+    "reward TASK" per tabular task of --envs (the board's reward track). It earns
+    max-score x the normalized return of a policy re-optimised on the reward (0
+    random, 1 expert), clipped to [0, 1]; EPIC, Pearson and the feature gap are in
+    its output. Leaderboards get reward_epic (mean EPIC, lower is better),
+    reward_score and TASK_epic; so does scores.json. A reward-only submission gets
+    no policy tests. The hidden reward never leaves the sandboxed worker.
 
     \b
     Example (what run_autograder calls):

@@ -13,7 +13,8 @@ written the platform's way:
   installs ilkit, ``run_autograder`` calls the command.
 * Codabench (``--platform codabench``; ``ROOT`` is ``/app``): a scoring program that reads
   ``ROOT/input/res`` (the participant's result files) and writes ``ROOT/output/scores.json``
-  (``{"score": ..., "<Task-v0>": ...}``, one key per leaderboard column) and
+  (``{"score": ..., "<Task-v0>": ...}``, one key per leaderboard column; with rewards also
+  ``"reward_epic"``, ``"reward_score"`` and ``"<Task-v0>_epic"``) and
   ``detailed_results.html`` (the board's page).
 * EvalAI: :func:`evaluate` is the ``evaluate(test_annotation_file, user_submission_file,
   phase_codename, **kwargs)`` an evaluation script exposes; the annotation file (the host's,
@@ -27,6 +28,21 @@ from the submission. A board without a secret is refused: a grade is a test resu
 Scores: each task's normalized score, (return - random) / (expert - random) with failed cells at
 0, and its mean over tasks. A Gradescope test earns ``max_score`` x the normalized score,
 clipped to [0, 1]; leaderboards show the score unclipped.
+
+Rewards (inverse-RL homework): a submission is graded on the tracks the board puts it in. Its
+policies (or a refusal of the whole submission) give the policy tests above. Its rewards give one
+reward test per task of the board's reward track (the tabular tasks of ``--envs``,
+:func:`~ilkit.leaderboard.board.reward_tasks`). A reward test earns ``max_score`` x the
+normalized retrained return (the true return of the policy re-optimised on the submitted reward,
+0 random, 1 expert) clipped to [0, 1], a task without a scored reward 0. That return is the
+score because the reward's job is to teach the expert's behaviour, and IRL cannot tell the true
+reward from other rewards that teach it. EPIC (0 equal up to shaping and scale, 1 negated),
+Pearson and the feature gap are reported beside it, and the leaderboards show the mean EPIC,
+lower first (``"reward_epic"``, a task without a scored reward counted as 1, as the board ranks)
+and the unclipped mean return (``"reward_score"``). Codabench's and EvalAI's metrics carry the
+same numbers. A submission whose rewards are all for tasks that are not tabular (so nothing of it
+is graded) gets the policy tests at 0, each with its reason, never an empty grade. The true
+reward never leaves the sandboxed worker: a grade holds only :class:`RewardScores`.
 """
 
 from __future__ import annotations
@@ -44,7 +60,7 @@ from ilkit.atomic import write_bytes, write_json
 from ilkit.errors import IlkitError
 from ilkit.leaderboard.config import BoardConfig
 from ilkit.leaderboard.leaderboard import run_leaderboard
-from ilkit.leaderboard.records import Board, Entry
+from ilkit.leaderboard.records import Board, Entry, RewardEntry, RewardScores
 from ilkit.leaderboard.testseeds import SecretError, read_secret, seed_split
 from ilkit.policies.safety import Limits
 
@@ -71,6 +87,32 @@ class TaskGrade:
 
 
 @dataclasses.dataclass(frozen=True)
+class RewardTaskGrade:
+    """One task of the reward track: the worker's scores (None where no reward was scored)."""
+
+    env_id: str
+    scores: RewardScores | None
+    kind: str | None
+    failures: tuple[str, ...]
+    """Why no reward was scored, in full."""
+
+    @property
+    def epic(self) -> float:
+        return self.scores.epic if self.scores else 1.0  # the board counts a failure as 1
+
+    @property
+    def normalized_return(self) -> float:
+        """The score (unclipped): a task without a scored reward counts as 0, random."""
+        return (self.scores.normalized_return or 0.0) if self.scores else 0.0
+
+
+REWARD_RULE = (
+    "Score: the normalized retrained return clipped to [0, 1] (0 random, 1 expert): a reward is "
+    "for teaching the expert's behaviour; EPIC is shown, and ranked on the leaderboard."
+)
+
+
+@dataclasses.dataclass(frozen=True)
 class Grade:
     """One submission's result on the secret test split."""
 
@@ -81,12 +123,40 @@ class Grade:
     fingerprint: str
     error: str | None
     board: Board
+    rewards: tuple[RewardTaskGrade, ...] = ()
+    """The reward track's tasks; empty when the submission holds no reward."""
+    reward_notes: tuple[str, ...] = ()
+    """Rewards for tasks outside the track (not tabular), with the reason: shown, not graded."""
+
+    @property
+    def reward_epic(self) -> float | None:
+        """Mean EPIC over the reward tasks, failures at 1 (the board's ranking number)."""
+        return sum(t.epic for t in self.rewards) / len(self.rewards) if self.rewards else None
+
+    @property
+    def reward_score(self) -> float | None:
+        """Mean normalized retrained return over the reward tasks, failures at 0, unclipped."""
+        if not self.rewards:
+            return None
+        return sum(t.normalized_return for t in self.rewards) / len(self.rewards)
 
     def metrics(self) -> dict[str, float]:
-        """``{"score": ..., "<Task-v0>": ...}``: what a leaderboard column shows."""
-        out = {"score": round(self.score, 6)}
-        out.update({t.env_id.split("/")[-1]: round(t.normalized, 6) for t in self.tasks})
+        """``{"score": ..., "<Task-v0>": ...}`` for the policy tests, ``{"reward_epic": ...,
+        "reward_score": ..., "<Task-v0>_epic": ...}`` for the reward tests: what leaderboard
+        columns show. A reward-only submission has no policy keys."""
+        out = {}
+        if self.tasks:
+            out["score"] = round(self.score, 6)
+            out.update({_short(t.env_id): round(t.normalized, 6) for t in self.tasks})
+        if self.rewards:
+            out["reward_epic"] = round(self.reward_epic, 6)
+            out["reward_score"] = round(self.reward_score, 6)
+            out.update({f"{_short(t.env_id)}_epic": round(t.epic, 6) for t in self.rewards})
         return out
+
+
+def _short(env_id: str) -> str:
+    return env_id.split("/")[-1]
 
 
 def find_secret(secret_file: Path | None, beside: Path | None = None) -> bytes:
@@ -115,7 +185,8 @@ def grade(
     work: Path | None = None,
     log=print,
 ) -> Grade:
-    """Score one submission (a folder or an archive) on the secret test split."""
+    """Score one submission (a folder or an archive) on the secret test split: its policies
+    on every task, its rewards on the reward track's (see the module's docstring)."""
     config = BoardConfig(
         envs=envs,
         episodes=episodes,
@@ -135,14 +206,33 @@ def grade(
         out = Path(work) if work is not None else Path(tmp) / "board"
         origin = _as_submission(Path(submission), Path(tmp))
         board = Board.from_json(run_leaderboard(None, out, config, log=log, origins=[origin]))
-    (entry,) = board.entries
+    # One submission: at most one row per track (a reward-only one is no policy row).
+    entry = board.entries[0] if board.entries else None
+    reward: RewardEntry | None = board.rewards.entries[0] if board.rewards else None
+    rewards, notes = (), ()
+    if reward is not None:
+        track = board.rewards.tasks
+        rewards = tuple(_reward_grade(reward, env_id) for env_id in track)
+        notes = tuple(f"{f.env_id}: {f.reason}" for f in reward.failures if f.env_id not in track)
+    if entry is not None:
+        tasks = tuple(_task_grade(entry, env_id) for env_id in config.envs)
+    elif rewards:
+        tasks = ()
+    else:  # rewards for no tabular task: grade the policy tests at 0, never an empty grade
+        reason = "the submission has no policy for {}"  # the board's reason for such a cell
+        tasks = tuple(
+            TaskGrade(e, 0.0, None, None, 0, config.seeds, (reason.format(e),)) for e in config.envs
+        )
+    row = entry or reward
     return Grade(
-        score=entry.score.point if entry.score else 0.0,
-        tasks=tuple(_task_grade(entry, env_id) for env_id in config.envs),
-        digest=entry.digest,
+        score=entry.score.point if entry and entry.score else 0.0,
+        tasks=tasks,
+        digest=row.digest,
         fingerprint=str(config.split.fingerprint),
-        error=entry.error,
+        error=row.error,
         board=board,
+        rewards=rewards,
+        reward_notes=notes,
     )
 
 
@@ -179,6 +269,11 @@ def _task_grade(entry: Entry, env_id: str) -> TaskGrade:
     )
 
 
+def _reward_grade(entry: RewardEntry, env_id: str) -> RewardTaskGrade:
+    reasons = tuple(dict.fromkeys(f.reason for f in entry.failures if f.env_id == env_id))
+    return RewardTaskGrade(env_id, entry.tasks.get(env_id), entry.kinds.get(env_id), reasons)
+
+
 # --- Gradescope ------------------------------------------------------------------------------
 
 
@@ -207,25 +302,50 @@ def gradescope_results(result: Grade, max_score: float = 1.0) -> dict[str, Any]:
                 "visibility": "visible",
             }
         )
+    tests += [_reward_test(t, max_score) for t in result.rewards]
     header = (
         f"Scored on the secret test split (secret fingerprint {result.fingerprint}) with ilkit "
         f"{result.board.ilkit_version}; submission digest {result.digest[:12]}."
     )
     if result.error:
         header += f"\nThe submission was refused: {result.error}"
+    if result.reward_notes:
+        header += "\nRewards not graded (the reward track grades the tabular tasks):"
+        header += "".join(f"\n  {note}" for note in result.reward_notes)
     return {
         "score": round(sum(t["score"] for t in tests), 6),
         "output": header,
         "tests": tests,
         "leaderboard": [
-            {"name": "score", "value": round(result.score, 6), "order": "desc"},
-            *[
-                {"name": name, "value": value, "order": "desc"}
-                for name, value in list(result.metrics().items())[1:]
-            ],
+            {"name": name, "value": value, "order": "asc" if name.endswith("_epic") else "desc"}
+            for name, value in result.metrics().items()
         ],
         "visibility": "visible",
         "stdout_visibility": "hidden",
+    }
+
+
+def _reward_test(t: RewardTaskGrade, max_score: float) -> dict[str, Any]:
+    """One reward task's Gradescope test: the score rule, every score, every failure."""
+    s = t.scores
+    if s is None:
+        lines = ["no reward was scored, counted as EPIC 1 and return 0:"]
+        lines += [f"  {reason}" for reason in t.failures]
+    else:
+        gap = "n/a" if s.feature_gap_l1 is None else f"{s.feature_gap_l1:.3f}"
+        kind = f"{t.kind} " if t.kind else ""
+        lines = [
+            f"normalized retrained return {t.normalized_return:.3f} (the true return of the "
+            f"policy re-optimised on your {kind}reward)",
+            f"EPIC {s.epic:.3f} (0: equal up to shaping and scale, 0.707: uncorrelated, 1: "
+            f"negated); Pearson {s.pearson:.3f}; feature gap (L1) {gap}",
+        ]
+    return {
+        "name": f"reward {t.env_id}",
+        "score": round(max_score * min(1.0, max(0.0, t.normalized_return)), 6),
+        "max_score": max_score,
+        "output": "\n".join([*lines, REWARD_RULE]),
+        "visibility": "visible",
     }
 
 
@@ -371,6 +491,7 @@ def evaluate(test_annotation_file, user_submission_file, phase_codename, **kwarg
 __all__ = [
     "Grade",
     "GradingError",
+    "RewardTaskGrade",
     "autograder_zip",
     "evaluate",
     "grade",
