@@ -41,9 +41,16 @@ PREF_ENV = "ilkit/Pendulum-v0"
 COMMANDS = (
     "python benchmarks/interactive.py --envs ilkit/CartPole-v0 --prefs 100 300 1000 --seeds 0 1 2",
     "python benchmarks/interactive.py --envs ilkit/CartPole-v0 --demos 2 --prefs --seeds 0 1 2",
-    "python benchmarks/interactive.py --envs ilkit/Hopper-v0 --methods bc dagger "
-    '"hg_dagger deviation" --prefs --seeds 0 1 2',
-    "python benchmarks/interactive.py --envs --prefs 10 30 --seeds 0 1 2",
+    "python benchmarks/interactive.py --envs ilkit/LunarLander-v0 --prefs --seeds 0 1 2",
+    "python benchmarks/interactive.py --envs ilkit/Hopper-v0 ilkit/Walker2d-v0 --methods bc dagger "
+    '"hg_dagger deviation" "hg_dagger ensemble" --prefs --seeds 0 1 2',
+    'python benchmarks/interactive.py --envs ilkit/Hopper-v0 --methods "hg_dagger deviation" '
+    "--prefs --seeds 3",
+    "python benchmarks/interactive.py --envs --prefs 10 30 --prefs-anchor --seeds 0 1 2",
+    "python benchmarks/interactive.py --envs --prefs 1000 --prefs-env ilkit/HalfCheetah-v0 "
+    "--prefs-steps 50000 --seeds 0 1 2",
+    "python benchmarks/interactive.py --envs --prefs --prefs-env ilkit/HalfCheetah-v0 "
+    "--prefs-steps 50000 --prefs-anchor --seeds 0",
 )
 """The runs behind the committed page (stored in ``interactive-runs/``)."""
 
@@ -79,13 +86,73 @@ def run_one(
         "cpu_s": round(cpu, 1),
         "curve": m["curve"],
     }
-    work.mkdir(parents=True, exist_ok=True)
-    tmp_path = path.with_suffix(".tmp")
-    tmp_path.write_text(json.dumps(row, indent=1, default=float))
-    tmp_path.replace(path)
+    _store(path, row)
     print(f"{key}: {row['normalized_score']:.3f} normalized, labels {row['expert_labels']}, "
           f"queries {row['preference_queries']}, {wall:.0f} s", file=sys.stderr)  # fmt: skip
     return row
+
+
+def run_anchor(env_id: str, steps: int | None, seed: int, work: Path) -> dict:
+    """SAC with the preference runs' hyperparameters (``preferences``' config for the task,
+    ``total_timesteps`` = ``steps``) trained on the true reward: the "RL performance" that
+    Christiano et al. compare preference learning with, at the same budget. Benchmark-only:
+    the true reward is read here, in the scoring room (``make_scoring_env``), never by ilkit's
+    learners. Evaluated every ``round_steps`` on 5 validation episodes, finally on 10."""
+    import gymnasium as gym
+    from stable_baselines3 import SAC
+    from stable_baselines3.common.monitor import Monitor
+
+    from ilkit.algorithms.configs import make_config
+    from ilkit.envs import spec
+    from ilkit.envs.scoring import make_scoring_env
+    from ilkit.evaluation import evaluate
+    from ilkit.policies.artifact import ACTIVATIONS
+
+    cfg = make_config("preferences", env_id, {"total_timesteps": steps} if steps else None)
+    key = f"{env_id.split('/')[-1]}__true-reward_SAC_{cfg.total_timesteps // 1000}k__{seed}"
+    path = work / f"{key}.json"
+    if path.exists():
+        return json.loads(path.read_text())
+    task = spec(env_id)
+    env = Monitor(gym.wrappers.TimeLimit(make_scoring_env(env_id), task.horizon))
+    t0, c0 = time.perf_counter(), time.process_time()
+    sac = SAC(
+        "MlpPolicy", env, learning_rate=cfg.learning_rate, buffer_size=cfg.sac_buffer_size,
+        learning_starts=cfg.sac_learning_starts, batch_size=cfg.batch_size, tau=cfg.sac_tau,
+        gamma=task.gamma, train_freq=cfg.sac_train_freq, gradient_steps=cfg.sac_gradient_steps,
+        policy_kwargs={"net_arch": list(cfg.net_arch),
+                       "activation_fn": ACTIVATIONS[cfg.activation]},
+        seed=seed, device="cpu", verbose=0,
+    )  # fmt: skip
+    curve = []
+    while sac.num_timesteps < cfg.total_timesteps:
+        sac.learn(min(cfg.round_steps, cfg.total_timesteps - sac.num_timesteps),
+                  reset_num_timesteps=False)  # fmt: skip
+        if sac.num_timesteps < cfg.total_timesteps:
+            point = evaluate(sac, env_id, n_episodes=5, device="cpu")
+            curve.append({"env_steps": sac.num_timesteps,
+                          "normalized_score": point.normalized_score})  # fmt: skip
+    final = evaluate(sac, env_id, n_episodes=10, device="cpu")
+    wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+    curve.append({"env_steps": sac.num_timesteps, "normalized_score": final.normalized_score})
+    row = {
+        "env_id": env_id, "method": f"true-reward SAC {cfg.total_timesteps // 1000}k steps",
+        "algorithm": "true_reward_sac", "overrides": {"total_timesteps": cfg.total_timesteps},
+        "seed": seed, "normalized_score": final.normalized_score, "mean_return": final.mean,
+        "demos": 0, "env_steps": sac.num_timesteps, "expert_labels": 0, "interventions": 0,
+        "preference_queries": 0, "expert_control_share": None, "wall_s": round(wall, 1),
+        "cpu_s": round(cpu, 1), "curve": curve,
+    }  # fmt: skip
+    _store(path, row)
+    print(f"{key}: {row['normalized_score']:.3f} normalized, {wall:.0f} s", file=sys.stderr)
+    return row
+
+
+def _store(path: Path, row: dict) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp_path = path.with_suffix(".tmp")
+    tmp_path.write_text(json.dumps(row, indent=1, default=float))
+    tmp_path.replace(path)
 
 
 def _group(rows: list[dict], env: str, method: str, demos: int) -> list[dict]:
@@ -96,6 +163,30 @@ def _fmt(x, digits=3):
     return "-" if x is None else f"{x:.{digits}f}"
 
 
+def _plot_pref_curves(group: list[dict], env: str, path: Path) -> None:
+    """Normalized score against env steps: each preference run and each true-reward SAC run
+    (the anchor) a line, one colour per method."""
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(6, 4))
+    methods = sorted({r["method"] for r in group})
+    for r in sorted(group, key=lambda r: (r["method"], r["seed"])):
+        i = methods.index(r["method"])
+        pts = [(p["env_steps"], p["normalized_score"]) for p in r["curve"]]
+        if not pts or pts[-1][0] != r["env_steps"]:
+            pts.append((r["env_steps"], r["normalized_score"]))
+        xs, ys = zip(*pts, strict=True)
+        first = r["seed"] == min(q["seed"] for q in group if q["method"] == r["method"])
+        ax.plot(xs, ys, "-o", ms=3, color=f"C{i}", alpha=0.7, label=r["method"] if first else None)
+    ax.set_xlabel("env steps")
+    ax.set_ylabel("normalized score (validation episodes)")
+    ax.set_title(f"{env}: preferences vs SAC on the true reward")
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+
+
 def write_page(rows: list[dict], command: str) -> None:
     import matplotlib
 
@@ -103,8 +194,9 @@ def write_page(rows: list[dict], command: str) -> None:
     import matplotlib.pyplot as plt
     import numpy as np
 
-    labels = [r for r in rows if r["algorithm"] != "preferences"]
-    prefs = [r for r in rows if r["algorithm"] == "preferences"]
+    pref_algos = ("preferences", "true_reward_sac")
+    labels = [r for r in rows if r["algorithm"] not in pref_algos]
+    prefs = [r for r in rows if r["algorithm"] in pref_algos]
     out = [
         "# Humans in the loop: labels and preference queries vs score",
         "",
@@ -183,20 +275,28 @@ def write_page(rows: list[dict], command: str) -> None:
             "",
             "`ilkit train preferences` (SAC on a Bradley–Terry reward net; oracle "
             "temperature 0: the higher hidden return always wins). No demonstrations are "
-            "used; no expert labels.",
+            "used; no expert labels. `true reward (anchor)`: SB3 SAC with the same "
+            "hyperparameters and env steps trained on the hidden reward itself "
+            "(`--prefs-anchor`), the RL performance the preference runs are measured against.",
             "",
             "| task | query budget | seed | normalized | return | env steps | preference "
             "queries | CPU s |",
             "|---|---|---|---|---|---|---|---|",
         ]
-        for r in sorted(prefs, key=lambda r: (r["env_id"], r["preference_queries"], r["seed"])):
+
+        def pref_key(r):
+            anchor = r["algorithm"] != "preferences"
+            return (r["env_id"], anchor, r["env_steps"], r["preference_queries"], r["seed"])
+
+        for r in sorted(prefs, key=pref_key):
+            budget = r["overrides"].get("query_budget", "true reward (anchor)")
             out.append(
-                f"| {r['env_id']} | {r['overrides'].get('query_budget')} | {r['seed']} "
+                f"| {r['env_id']} | {budget} | {r['seed']} "
                 f"| {_fmt(r['normalized_score'])} | {r['mean_return']:.1f} | {r['env_steps']} "
                 f"| {r['preference_queries']} | {r['cpu_s']:.0f} |"
             )
-        for env in sorted({r["env_id"] for r in prefs}):
-            group = [r for r in prefs if r["env_id"] == env]
+        for env in sorted({r["env_id"] for r in prefs if r["algorithm"] == "preferences"}):
+            group = [r for r in prefs if r["env_id"] == env and r["algorithm"] == "preferences"]
             fig, ax = plt.subplots(figsize=(6, 4))
             budgets = sorted({r["overrides"]["query_budget"] for r in group})
             for r in group:
@@ -221,6 +321,10 @@ def write_page(rows: list[dict], command: str) -> None:
             fig.savefig(RESULTS / png, dpi=100)
             plt.close(fig)
             out += ["", f"![preferences vs score, {env}]({png})"]
+        for env in sorted({r["env_id"] for r in prefs if r["algorithm"] != "preferences"}):
+            png = f"interactive-preferences-curves-{env.split('/')[-1]}.png"
+            _plot_pref_curves([r for r in prefs if r["env_id"] == env], env, RESULTS / png)
+            out += ["", f"![preferences and true-reward SAC learning curves, {env}]({png})"]
         out.append("")
     marker = "<!-- kept by interactive.py: hand-written notes below -->"
     notes = ""
@@ -238,6 +342,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--prefs-steps", type=int, default=None,
         help="env steps of the preference runs (task default if not given)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--prefs-anchor", action="store_true",
+        help="also train SAC with the preference runs' hyperparameters on the true reward",
     )  # fmt: skip
     parser.add_argument("--seeds", nargs="*", type=int, default=[0, 1, 2])
     parser.add_argument(
@@ -258,6 +366,8 @@ def main(argv: list[str] | None = None) -> None:
                     method += f" {args.prefs_steps // 1000}k steps"
                     overrides["total_timesteps"] = args.prefs_steps
                 run_one(args.prefs_env, method, "preferences", overrides, seed, args.work_dir)
+            if args.prefs_anchor:
+                run_anchor(args.prefs_env, args.prefs_steps, seed, args.work_dir)
     rows = [json.loads(p.read_text()) for p in sorted(args.work_dir.glob("*.json"))]
     write_page(rows, "\n".join(COMMANDS))
     print(PAGE)
