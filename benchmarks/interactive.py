@@ -169,8 +169,9 @@ def _plot_pref_curves(group: list[dict], env: str, path: Path) -> None:
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(6, 4))
-    methods = sorted({r["method"] for r in group})
-    for r in sorted(group, key=lambda r: (r["method"], r["seed"])):
+    budget = {r["method"]: r["overrides"].get("query_budget", float("inf")) for r in group}
+    methods = sorted(budget, key=lambda m: (budget[m], m))  # by query budget, the anchor last
+    for r in sorted(group, key=lambda r: (methods.index(r["method"]), r["seed"])):
         i = methods.index(r["method"])
         pts = [(p["env_steps"], p["normalized_score"]) for p in r["curve"]]
         if not pts or pts[-1][0] != r["env_steps"]:
