@@ -171,14 +171,16 @@ def _plot_pref_curves(group: list[dict], env: str, path: Path) -> None:
     fig, ax = plt.subplots(figsize=(6, 4))
     budget = {r["method"]: r["overrides"].get("query_budget", float("inf")) for r in group}
     methods = sorted(budget, key=lambda m: (budget[m], m))  # by query budget, the anchor last
+    labelled = set()
     for r in sorted(group, key=lambda r: (methods.index(r["method"]), r["seed"])):
         i = methods.index(r["method"])
         pts = [(p["env_steps"], p["normalized_score"]) for p in r["curve"]]
         if not pts or pts[-1][0] != r["env_steps"]:
             pts.append((r["env_steps"], r["normalized_score"]))
         xs, ys = zip(*pts, strict=True)
-        first = r["seed"] == min(q["seed"] for q in group if q["method"] == r["method"])
-        ax.plot(xs, ys, "-o", ms=3, color=f"C{i}", alpha=0.7, label=r["method"] if first else None)
+        label = None if r["method"] in labelled else r["method"]  # one legend entry a method
+        labelled.add(r["method"])
+        ax.plot(xs, ys, "-o", ms=3, color=f"C{i}", alpha=0.7, label=label)
     ax.set_xlabel("env steps")
     ax.set_ylabel("normalized score (validation episodes)")
     ax.set_title(f"{env}: preferences vs SAC on the true reward")

@@ -24,6 +24,9 @@ from ilkit.policies import save_policy
 
 CARTPOLE = "ilkit/CartPole-v0"
 PENDULUM = "ilkit/Pendulum-v0"
+LAVA = "ilkit/LavaGrid-v0"
+REWARD_TRAINING = {"offline": True, "demos": 0}
+"""The training record of the test rewards (offline, no demos)."""
 GOOD = (0.0, 0.0, 1.0, 1.0)
 BAD = (0.0, 0.0, -1.0, -1.0)
 
@@ -114,3 +117,12 @@ def poison_sb3_zip(src: Path, dst: Path, member: str, payload: bytes) -> Path:
             data = payload if info.filename == member else zin.read(info)
             zout.writestr(info.filename, data)
     return dst
+
+
+def save_state_reward(path: Path, table, env_id: str = LAVA) -> Path:
+    """A state reward (one value per state of a tabular task) saved as a reward artifact."""
+    from ilkit.rewards import StateReward
+
+    table = np.asarray(table, dtype=np.float64)
+    StateReward(table).save(path, env_id=env_id, training=REWARD_TRAINING)
+    return path

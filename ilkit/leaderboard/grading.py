@@ -130,8 +130,8 @@ class Grade:
 
     @property
     def reward_epic(self) -> float | None:
-        """Mean EPIC over the reward tasks, failures at 1 (the board's ranking number)."""
-        return sum(t.epic for t in self.rewards) / len(self.rewards) if self.rewards else None
+        """Mean EPIC over the reward tasks, failures at 1: the board's own ranking number."""
+        return self.board.rewards.entries[0].epic if self.rewards else None
 
     @property
     def reward_score(self) -> float | None:

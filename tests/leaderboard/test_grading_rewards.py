@@ -14,18 +14,16 @@ from pathlib import Path
 import numpy as np
 import pytest
 from click.testing import CliRunner
-from policyhelpers import CARTPOLE, GOOD, save_cartpole
+from policyhelpers import CARTPOLE, GOOD, LAVA, REWARD_TRAINING, save_cartpole, save_state_reward
 
 from ilkit.cli import cli
 from ilkit.envs import tasks
 from ilkit.envs.tabular import _truth
 from ilkit.leaderboard.grading import REWARD_RULE
-from ilkit.rewards import LinearReward, StateReward
+from ilkit.rewards import LinearReward
 
-LAVA = "ilkit/LavaGrid-v0"
 REFS = {CARTPOLE: {"random": {"mean": 20.0}, "expert": {"mean": 500.0}}}
 SECRET = "the-course-secret-0123456789abcdef"
-TRAINING = {"offline": True, "demos": 0}
 BUDGET = ["--episodes", "1", "--seeds", "1"]
 
 
@@ -33,11 +31,6 @@ BUDGET = ["--episodes", "1", "--seeds", "1"]
 def references(monkeypatch):
     monkeypatch.setattr(tasks, "_references", lambda: REFS)
     monkeypatch.delenv("ILKIT_TEST_SECRET", raising=False)
-
-
-def _reward(path: Path, table, env_id: str = LAVA) -> Path:
-    StateReward(np.asarray(table, dtype=np.float64)).save(path, env_id=env_id, training=TRAINING)
-    return path
 
 
 def _gradescope(tmp_path: Path, name: str, make, envs: str = LAVA) -> tuple[dict, str]:
@@ -67,7 +60,9 @@ def test_a_reward_is_scored_by_its_retrained_return_and_shows_its_epic(tmp_path)
     }
     graded = {}
     for name, table in rewards.items():
-        results, text = _gradescope(tmp_path, name, lambda s, t=table: _reward(s / "reward", t))
+        results, text = _gradescope(
+            tmp_path, name, lambda s, t=table: save_state_reward(s / "reward", t)
+        )
         assert SECRET not in text
         (test,) = results["tests"]  # reward-only: no policy test, one reward test
         assert test["name"] == f"reward {LAVA}" and test["max_score"] == 1.0
@@ -96,7 +91,7 @@ def test_a_reward_is_scored_by_its_retrained_return_and_shows_its_epic(tmp_path)
 
 def test_a_malformed_reward_is_a_failed_test_with_its_reason(tmp_path):
     def corrupt(submission):  # a valid manifest, weights that are no safetensors file
-        _reward(submission, _truth.true_reward(LAVA))
+        save_state_reward(submission, _truth.true_reward(LAVA))
         (submission / "reward.safetensors").write_bytes(b"not a safetensors file")
 
     results, _ = _gradescope(tmp_path, "corrupt", corrupt)
@@ -121,7 +116,7 @@ def test_a_malformed_reward_is_a_failed_test_with_its_reason(tmp_path):
 
 def test_rewards_for_no_tabular_task_are_graded_zero_with_the_reason(tmp_path):
     def cartpole_reward(submission):
-        LinearReward(np.ones(4)).save(submission, env_id=CARTPOLE, training=TRAINING)
+        LinearReward(np.ones(4)).save(submission, env_id=CARTPOLE, training=REWARD_TRAINING)
 
     results, _ = _gradescope(tmp_path, "cartpole", cartpole_reward, envs=CARTPOLE)
     (test,) = results["tests"]  # never an empty grade: the policy test, at 0, says why
@@ -136,7 +131,7 @@ def test_codabench_and_evalai_carry_the_same_reward_numbers(tmp_path):
 
     res = tmp_path / "app" / "input" / "res"
     save_cartpole(res / "policy", GOOD)  # a whole `ilkit train` run: a policy and a reward
-    _reward(res / "reward", 2.0 * _truth.true_reward(LAVA))
+    save_state_reward(res / "reward", 2.0 * _truth.true_reward(LAVA))
     (tmp_path / "app" / "input" / "ref").mkdir()
     (tmp_path / "app" / "input" / "ref" / "test-secret.txt").write_text(SECRET)
     envs = f"{CARTPOLE},{LAVA}"
@@ -191,7 +186,7 @@ def test_results_json_carries_no_digit_of_the_hidden_reward(tmp_path):
     (tmp_path / "site" / "sitecustomize.py").write_text(REGISTER)
     true = _truth.true_reward(LEAK_TASK)
     root = tmp_path / "autograder"
-    _reward(root / "submission", 2.0 * true + 0.5, LEAK_TASK)
+    save_state_reward(root / "submission", 2.0 * true + 0.5, LEAK_TASK)
     (root / "source").mkdir()
     (root / "source" / "test-secret.txt").write_text(SECRET)
     env = {**os.environ, "PYTHONPATH": f"{tmp_path / 'site'}:{os.environ.get('PYTHONPATH', '')}"}

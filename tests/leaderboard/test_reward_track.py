@@ -8,36 +8,29 @@ import json
 
 import numpy as np
 from click.testing import CliRunner
-from policyhelpers import CARTPOLE
+from policyhelpers import CARTPOLE, LAVA, REWARD_TRAINING, save_state_reward
 
 from ilkit.cli import cli
 from ilkit.envs import tasks
 from ilkit.envs.tabular import _truth, register
 from ilkit.leaderboard.records import RewardScores
 from ilkit.leaderboard.worker import _cell_result, evaluate_job
-from ilkit.rewards import LinearReward, StateReward
+from ilkit.rewards import LinearReward
 
-LAVA = "ilkit/LavaGrid-v0"
 REPORTS = ("leaderboard.json", "leaderboard.md", "leaderboard.html")
-TRAINING = {"offline": True, "demos": 0}
-
-
-def _state_reward(path, table, env_id=LAVA):
-    StateReward(np.asarray(table, dtype=np.float64)).save(path, env_id=env_id, training=TRAINING)
-    return path
 
 
 def _submissions(root):
     true = _truth.true_reward(LAVA)
-    _state_reward(root / "good" / "reward", 3.0 * true + 1.0)  # equal up to positive affine
-    _state_reward(root / "negated", -true)
-    _state_reward(root / "random", np.random.default_rng(0).normal(size=true.shape))
+    save_state_reward(root / "good" / "reward", 3.0 * true + 1.0)  # equal up to positive affine
+    save_state_reward(root / "negated", -true)
+    save_state_reward(root / "random", np.random.default_rng(0).normal(size=true.shape))
     (root / "malformed").mkdir()  # a reward manifest that names neither task nor kind
     (root / "malformed" / "manifest.json").write_text('{"format": "ilkit-reward"}')
     (root / "malformed" / "reward.safetensors").write_bytes(b"\0" * 16)
-    corrupt = _state_reward(root / "corrupt", true)
+    corrupt = save_state_reward(root / "corrupt", true)
     (corrupt / "reward.safetensors").write_bytes(b"not a safetensors file")
-    LinearReward(np.ones(4)).save(root / "cartpole", env_id=CARTPOLE, training=TRAINING)
+    LinearReward(np.ones(4)).save(root / "cartpole", env_id=CARTPOLE, training=REWARD_TRAINING)
 
 
 def _run(subs, out):
@@ -112,7 +105,7 @@ def test_a_reward_cell_carries_scores_only(tmp_path):
     register(env_id, transition=transition, initial=np.full(n, 1 / n), features=features,
              weights=weights, horizon=8, gamma=0.9)  # fmt: skip
     true = features @ weights
-    _state_reward(tmp_path / "r", true, env_id)
+    save_state_reward(tmp_path / "r", true, env_id)
     job = {"submission": "s", "digest": "d", "env_id": env_id, "cells": [{"seed_index": 0}],
            "reward": {"path": str(tmp_path / "r")}}  # fmt: skip
     messages: list[dict] = []
@@ -132,12 +125,12 @@ def test_a_reward_cell_carries_scores_only(tmp_path):
 
 
 def test_check_accepts_a_reward_and_gives_the_boards_reason_otherwise(tmp_path):
-    _state_reward(tmp_path / "good", _truth.true_reward(LAVA))
+    save_state_reward(tmp_path / "good", _truth.true_reward(LAVA))
     result = CliRunner().invoke(cli, ["leaderboard", "check", str(tmp_path / "good")])
     assert result.exit_code == 0, result.output
     assert f"ok: {LAVA}: state reward" in result.output
-    _state_reward(tmp_path / "short", np.zeros(5))  # 5 states, LavaGrid has 42
-    LinearReward(np.ones(4)).save(tmp_path / "cartpole", env_id=CARTPOLE, training=TRAINING)
+    save_state_reward(tmp_path / "short", np.zeros(5))  # 5 states, LavaGrid has 42
+    LinearReward(np.ones(4)).save(tmp_path / "cartpole", env_id=CARTPOLE, training=REWARD_TRAINING)
     for name, reason in (("short", "one-hot observations"), ("cartpole", "not tabular")):
         result = CliRunner().invoke(cli, ["leaderboard", "check", str(tmp_path / name)])
         assert result.exit_code == 3 and reason in result.stderr, result.output
